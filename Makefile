@@ -1,0 +1,39 @@
+# ICRL — the two commands a new user needs are `make demo` and `make test`.
+# Both install missing system packages first (apt-get; root or sudo needed then).
+
+SWIFT ?= swift
+RELEASE_BIN := .build/release/icrl
+DEMO_OUT ?= runs/demo
+
+.PHONY: deps build release test demo proto bench clean help
+
+help:
+	@echo "make demo    install deps, build release, run the main job on its default settings"
+	@echo "make test    install deps, run every test suite CI runs"
+	@echo "make bench   run the benchmarks (JSON lines on stdout)"
+	@echo "make proto   regenerate Sources/ICRLWire from Proto/icrl.proto (needs protoc-c)"
+
+deps:
+	@bash scripts/install_deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+demo: release
+	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)
+
+bench: release
+	$(RELEASE_BIN) bench transport --json
+
+proto:
+	@bash scripts/gen_proto.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// ICRL — in-context reinforcement learning with a small transformer, trained by
+// distributed DQN (Swift actors and learner over ZeroMQ + protobuf-c, OpenBLAS).
+import PackageDescription
+
+let package = Package(
+    name: "ICRL",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "icrl", targets: ["icrl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: System libraries, found through pkg-config.
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]
+        ),
+        // MARK: Generated wire code (protoc-c output of Proto/icrl.proto, committed).
+        .target(name: "ICRLWire", dependencies: ["CProtobufC"]),
+
+        // MARK: Swift modules.
+        
+        
+        .target(name: "Transport", dependencies: ["CZeroMQ", "ICRLWire", "CProtobufC"]),
+        .executableTarget(
+            name: "icrl",
+            dependencies: [
+                "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests.
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "ICRLWire", "CZeroMQ"]),
+        .testTarget(name: "NNTests", dependencies: ["COpenBLAS"]),
+        
+    ]
+)

@@ -1,0 +1,88 @@
+import CZeroMQ
+
+extension ZMQSocket {
+    /// Sets an `int` option.
+    ///
+    /// The corresponding C function is `zmq_setsockopt`.
+    public func setOption(_ option: Int32, _ value: Int32) throws(ZMQError) {
+        let h = try liveHandle("zmq_setsockopt")
+        var v = value
+        _ = try retryingEINTR("zmq_setsockopt(\(option))") {
+            zmq_setsockopt(h, option, &v, MemoryLayout<Int32>.size)
+        }
+    }
+
+    /// Sets an `int64_t` option (`ZMQ_MAXMSGSIZE`).
+    public func setOption(_ option: Int32, int64 value: Int64) throws(ZMQError) {
+        let h = try liveHandle("zmq_setsockopt")
+        var v = value
+        _ = try retryingEINTR("zmq_setsockopt(\(option))") {
+            zmq_setsockopt(h, option, &v, MemoryLayout<Int64>.size)
+        }
+    }
+
+    /// Sets a binary option (`ZMQ_SUBSCRIBE`, `ZMQ_ROUTING_ID`, CURVE keys).
+    public func setOption(_ option: Int32, bytes: [UInt8]) throws(ZMQError) {
+        let h = try liveHandle("zmq_setsockopt")
+        _ = try bytes.withUnsafeBytes { raw in
+            Result { () throws(ZMQError) in
+                try retryingEINTR("zmq_setsockopt(\(option))") { zmq_setsockopt(h, option, raw.baseAddress, raw.count) }
+            }
+        }.get()
+    }
+
+    /// Reads an `int` option.
+    ///
+    /// The corresponding C function is `zmq_getsockopt`.
+    public func intOption(_ option: Int32) throws(ZMQError) -> Int32 {
+        let h = try liveHandle("zmq_getsockopt")
+        var value: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        _ = try retryingEINTR("zmq_getsockopt(\(option))") { zmq_getsockopt(h, option, &value, &size) }
+        return value
+    }
+
+    /// The endpoint the socket last bound to, with the port the OS chose for `tcp://…:*`.
+    public var lastEndpoint: String {
+        get throws(ZMQError) {
+            let h = try liveHandle("zmq_getsockopt")
+            var buffer = [CChar](repeating: 0, count: 512)
+            var size = buffer.count
+            _ = try retryingEINTR("zmq_getsockopt(ZMQ_LAST_ENDPOINT)") {
+                zmq_getsockopt(h, ZMQ_LAST_ENDPOINT, &buffer, &size)
+            }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    /// Milliseconds a blocking receive waits before returning nil; -1 waits forever.
+    public func setReceiveTimeout(milliseconds: Int32) throws(ZMQError) {
+        try setOption(ZMQ_RCVTIMEO, milliseconds)
+    }
+
+    /// Milliseconds a blocking send waits before reporting back-pressure; -1 waits forever.
+    public func setSendTimeout(milliseconds: Int32) throws(ZMQError) {
+        try setOption(ZMQ_SNDTIMEO, milliseconds)
+    }
+
+    /// How long `close` keeps unsent messages; 0 drops them at once.
+    public func setLinger(milliseconds: Int32) throws(ZMQError) {
+        try setOption(ZMQ_LINGER, milliseconds)
+    }
+
+    /// Bounds the queue of messages in each direction (`ZMQ_SNDHWM` and `ZMQ_RCVHWM`).
+    public func setHighWaterMark(_ messages: Int32) throws(ZMQError) {
+        try setOption(ZMQ_SNDHWM, messages)
+        try setOption(ZMQ_RCVHWM, messages)
+    }
+
+    /// Frames larger than this make libzmq drop the connection (`ZMQ_MAXMSGSIZE`); -1 is unlimited.
+    public func setMaxMessageSize(_ bytes: Int64) throws(ZMQError) {
+        try setOption(ZMQ_MAXMSGSIZE, int64: bytes)
+    }
+
+    /// Subscribes a SUB socket to messages starting with `prefix` (empty: everything).
+    public func subscribe(_ prefix: [UInt8] = []) throws(ZMQError) {
+        try setOption(ZMQ_SUBSCRIBE, bytes: prefix)
+    }
+}
