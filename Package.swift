@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // MARK: System libraries, found through pkg-config.
@@ -36,6 +37,7 @@ let package = Package(
         // MARK: Swift modules.
         
         
+        .target(name: "DQN", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "Transport", dependencies: ["CZeroMQ", "ICRLWire", "CProtobufC"]),
         .executableTarget(
             name: "icrl",
@@ -48,6 +50,7 @@ let package = Package(
 
         // MARK: Tests.
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ICRLWire", "CZeroMQ"]),
+        .testTarget(name: "DQNTests", dependencies: ["DQN"]),
         .testTarget(name: "NNTests", dependencies: ["COpenBLAS"]),
         
     ]

@@ -1,0 +1,80 @@
+/// Double-DQN regression targets for one window of consecutive trial steps.
+public struct DQNTargets: Sendable {
+    /// Where bootstrapping stops.
+    public enum Bootstrap: String, Codable, Sendable, CaseIterable {
+        /// The paper's choice: every episode is its own return; no value flows from
+        /// the next episode back into this one.
+        case episode
+        /// RL²-style: the whole trial is one return, so the value of what the next
+        /// episode will know flows back — exploring early pays off later.
+        case trial
+    }
+
+    /// Discount per step within an episode.
+    public var gamma: Float
+    /// Discount applied across an episode boundary (only with `.trial`).
+    public var gammaAcrossEpisodes: Float
+    /// Rewards are multiplied by this before regression (the paper used 30).
+    public var rewardScale: Float
+    public var bootstrap: Bootstrap
+
+    public init(gamma: Float = 0.9, gammaAcrossEpisodes: Float = 0.9, rewardScale: Float = 30, bootstrap: Bootstrap = .episode) {
+        self.gamma = gamma
+        self.gammaAcrossEpisodes = gammaAcrossEpisodes
+        self.rewardScale = rewardScale
+        self.bootstrap = bootstrap
+    }
+
+    /// Fills the targets of one window.
+    ///
+    /// - Parameters:
+    ///   - targets: `(T)` regression target for the action taken at each token.
+    ///   - mask: `(T)` 1 where the target is defined, 0 where it is not (the last token,
+    ///     unless it needs no bootstrap).
+    ///   - window: `(T)` the steps; token `t` chose `window[t].action`.
+    ///   - qOnline: `(T, A)` online Q-values over the window, to pick the next action.
+    ///   - qTarget: `(T, A)` target-network Q-values over the window, to value it.
+    ///   - endsTrial: the window's last step is the trial's last step.
+    @inlinable
+    public func fill(
+        targets: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>,
+        window: UnsafeBufferPointer<TrialStep>, qOnline: UnsafePointer<Float>, qTarget: UnsafePointer<Float>,
+        actions: Int, endsTrial: Bool
+    ) {
+        let count = window.count
+        for t in 0..<count {
+            let step = window[t]
+            let reward = Float(step.reward) * rewardScale
+            let endsEpisode = step.endsEpisode
+            let isLast = t + 1 == count
+            let discount: Float
+            if endsEpisode {
+                // Per-episode: nothing follows. Trial: the next episode's first token follows,
+                // except after the trial's very last step.
+                discount = (bootstrap == .trial && !(isLast && endsTrial)) ? gammaAcrossEpisodes : 0
+            } else {
+                discount = gamma
+            }
+            if discount == 0 {
+                targets[t] = reward
+                mask[t] = 1
+                continue
+            }
+            guard !isLast else {
+                // The next token lies outside the window: no target here.
+                targets[t] = 0
+                mask[t] = 0
+                continue
+            }
+            let next = (t + 1) * actions
+            var best = 0
+            var bestValue = qOnline[next]
+            for a in 1..<actions where qOnline[next + a] > bestValue {
+                best = a
+                bestValue = qOnline[next + a]
+            }
+            targets[t] = reward + discount * qTarget[next + best]
+            mask[t] = 1
+        }
+    }
+}

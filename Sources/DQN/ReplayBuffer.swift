@@ -1,0 +1,131 @@
+import DequeModule
+
+/// Whole trials of experience, assembled from chunks as they arrive, sampled as
+/// windows of consecutive steps. Bounded by `capacitySteps`: the oldest trials
+/// go first, so memory is `capacitySteps × 10 bytes` plus per-trial overhead.
+public struct ReplayBuffer: Sendable {
+    /// Identifies one trial of one actor process.
+    public struct TrialKey: Hashable, Sendable {
+        public var incarnation: UInt64
+        public var trialID: UInt64
+        public init(incarnation: UInt64, trialID: UInt64) {
+            self.incarnation = incarnation
+            self.trialID = trialID
+        }
+    }
+
+    /// One stored trial.
+    public struct Trial: Sendable {
+        public var key: TrialKey
+        public var steps: [TrialStep]
+        public var done: Bool
+        /// `Transport.Behaviour` raw value of the policy that acted.
+        public var behaviour: UInt32
+    }
+
+    /// Why appended steps were not stored.
+    public enum Refusal: String, Error, Sendable, CaseIterable {
+        /// A chunk did not continue its trial where the previous one ended (a lost or
+        /// reordered chunk, or steps after the trial's end); the partial trial is dropped,
+        /// since a context with a hole lies.
+        case gap
+        /// The trial grew past `maxTrialSteps`.
+        case trialTooLong = "trial_too_long"
+    }
+
+    public let capacitySteps: Int
+    public let maxTrialSteps: Int
+    public private(set) var trials: Deque<Trial> = []
+    public private(set) var storedSteps = 0
+    /// Trials finished or evicted so far, for logs.
+    public private(set) var completedTrials = 0
+    public private(set) var evictedTrials = 0
+    // Trial key → position in `trials` counted from `firstIndex`, to find open trials fast.
+    private var open: [TrialKey: Int] = [:]
+    private var firstIndex = 0
+
+    public init(capacitySteps: Int, maxTrialSteps: Int = 8_192) {
+        precondition(capacitySteps > 0 && maxTrialSteps > 0)
+        self.capacitySteps = capacitySteps
+        self.maxTrialSteps = maxTrialSteps
+    }
+
+    /// Appends consecutive steps of a trial. `firstStep` is the index of `steps[0]`
+    /// within the trial; it must continue the stored trial exactly.
+    public mutating func append(
+        _ steps: [TrialStep], to key: TrialKey, firstStep: Int, done: Bool, behaviour: UInt32
+    ) throws(Refusal) {
+        if let absolute = open[key] {
+            let index = absolute - firstIndex
+            // Read fields in place: a copy of the trial would make the append copy all its steps.
+            guard trials[index].steps.count == firstStep else {
+                drop(key)
+                throw .gap
+            }
+            guard trials[index].steps.count + steps.count <= maxTrialSteps else {
+                drop(key)
+                throw .trialTooLong
+            }
+            trials[index].steps.append(contentsOf: steps)
+            storedSteps += steps.count
+            if done {
+                trials[index].done = true
+                open[key] = nil
+                completedTrials += 1
+            }
+        } else {
+            guard firstStep == 0 else { throw .gap }
+            guard steps.count <= maxTrialSteps else { throw .trialTooLong }
+            trials.append(Trial(key: key, steps: steps, done: done, behaviour: behaviour))
+            storedSteps += steps.count
+            if done {
+                completedTrials += 1
+            } else {
+                open[key] = firstIndex + trials.count - 1
+            }
+        }
+        evictToCapacity()
+    }
+
+    /// Forgets an open trial's steps (the sender lost part of it).
+    private mutating func drop(_ key: TrialKey) {
+        guard let absolute = open.removeValue(forKey: key) else { return }
+        let index = absolute - firstIndex
+        storedSteps -= trials[index].steps.count
+        trials[index].steps = []
+        trials[index].done = true
+    }
+
+    private mutating func evictToCapacity() {
+        while storedSteps > capacitySteps, let oldest = trials.first {
+            trials.removeFirst()
+            firstIndex += 1
+            storedSteps -= oldest.steps.count
+            if !oldest.done { open[oldest.key] = nil }
+            if !oldest.steps.isEmpty { evictedTrials += 1 }
+        }
+    }
+
+    /// Number of trials currently held (open ones included).
+    public var trialCount: Int { trials.count }
+
+    /// A window of at most `length` consecutive steps, drawn so that every stored step is
+    /// equally likely to be in it (trials picked in proportion to their length), with the
+    /// step before the window for the first token's features. Nil when empty.
+    public func sampleWindow<G: RandomNumberGenerator>(
+        length: Int, using rng: inout G
+    ) -> (trial: Int, start: Int, count: Int)? {
+        guard storedSteps > 0, !trials.isEmpty else { return nil }
+        let longest = min(maxTrialSteps, storedSteps)
+        // Rejection sampling: pick a trial uniformly, keep it with probability len / longest.
+        for _ in 0..<10_000 {
+            let index = Int.random(in: 0..<trials.count, using: &rng)
+            let n = trials[index].steps.count
+            guard n > 0, Int.random(in: 0..<longest, using: &rng) < n else { continue }
+            let count = min(length, n)
+            let start = Int.random(in: 0...(n - count), using: &rng)
+            return (index, start, count)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,34 @@
+/// How environment steps become transformer tokens. Stored in checkpoints:
+/// a model only understands the tokens it was trained on.
+public struct TokenizerConfig: Codable, Hashable, Sendable {
+    /// How a cell is shown to the model.
+    public enum ObservationEncoding: String, Codable, Sendable, CaseIterable {
+        /// The paper's tile index `row * cols + col`: its meaning changes with the map's
+        /// width, and cells beyond the trained sizes have untrained embeddings.
+        case tile
+        /// One tile embedding per cell of a fixed `canvas × canvas` board on which each map
+        /// is placed: a cell's index does not depend on the map's width.
+        case canvasTile = "canvas-tile"
+        /// A row embedding plus a column embedding on the canvas; with random placement
+        /// every canvas row and column is trained, so larger maps are no longer foreign.
+        case rowColumn = "row-column"
+    }
+
+    /// Observation encoding; see the cases.
+    public var observation: ObservationEncoding = .rowColumn
+    /// Side of the board maps are placed on; maps larger than this cannot be encoded.
+    public var canvas: Int = 8
+    /// Place each map at a random offset on the canvas (a fresh one per map), so that
+    /// every canvas coordinate is trained and the model cannot rely on where walls are.
+    /// Without it maps sit in the top-left corner.
+    public var randomPlacement: Bool = true
+
+    public init(observation: ObservationEncoding = .rowColumn, canvas: Int = 8, randomPlacement: Bool = true) {
+        self.observation = observation
+        self.canvas = canvas
+        self.randomPlacement = randomPlacement
+    }
+
+    /// The paper's encoding: tile index, maps in the corner.
+    public static let paper = TokenizerConfig(observation: .tile, canvas: 8, randomPlacement: false)
+}

@@ -1,0 +1,56 @@
+import DQN
+import Testing
+
+@Suite("replay of trials")
+struct ReplayBufferTests {
+    func steps(_ n: Int, from first: Int = 0) -> [TrialStep] {
+        (0..<n).map { i in
+            TrialStep(observation: UInt16((first + i) % 9), nextObservation: 0, action: 0, reward: 0, flags: 0, rows: 3, cols: 3)
+        }
+    }
+
+    @Test("chunks assemble into trials; a gap drops the partial trial and is reported")
+    func assembly() throws {
+        var replay = ReplayBuffer(capacitySteps: 1_000)
+        let a = ReplayBuffer.TrialKey(incarnation: 1, trialID: 1)
+        try replay.append(steps(10), to: a, firstStep: 0, done: false, behaviour: 1)
+        try replay.append(steps(5, from: 10), to: a, firstStep: 10, done: true, behaviour: 1)
+        #expect(replay.storedSteps == 15)
+        #expect(replay.completedTrials == 1)
+        #expect(throws: ReplayBuffer.Refusal.gap, "steps after the end") { try replay.append(steps(1), to: a, firstStep: 15, done: false, behaviour: 1) }
+
+        let b = ReplayBuffer.TrialKey(incarnation: 1, trialID: 2)
+        try replay.append(steps(10), to: b, firstStep: 0, done: false, behaviour: 1)
+        #expect(throws: ReplayBuffer.Refusal.gap) { try replay.append(steps(5), to: b, firstStep: 12, done: false, behaviour: 1) }
+        #expect(replay.storedSteps == 15, "the partial trial's steps are gone")
+        let c = ReplayBuffer.TrialKey(incarnation: 2, trialID: 1)
+        #expect(throws: ReplayBuffer.Refusal.gap) { try replay.append(steps(5), to: c, firstStep: 3, done: false, behaviour: 1) }
+    }
+
+    @Test("capacity evicts the oldest trials first")
+    func eviction() throws {
+        var replay = ReplayBuffer(capacitySteps: 100)
+        for i in 0..<30 {
+            try replay.append(steps(10), to: .init(incarnation: 1, trialID: UInt64(i)), firstStep: 0, done: true, behaviour: 1)
+            #expect(replay.storedSteps <= 100)
+        }
+        #expect(replay.trials.first?.key.trialID == 20)
+        #expect(replay.evictedTrials == 20)
+    }
+
+    @Test("windows cover steps uniformly: long trials are picked in proportion to their length")
+    func sampling() throws {
+        var replay = ReplayBuffer(capacitySteps: 10_000)
+        try replay.append(steps(300), to: .init(incarnation: 1, trialID: 1), firstStep: 0, done: true, behaviour: 1)
+        try replay.append(steps(100), to: .init(incarnation: 1, trialID: 2), firstStep: 0, done: true, behaviour: 1)
+        var rng = SystemRandomNumberGenerator()
+        var picks = [0, 0]
+        for _ in 0..<8_000 {
+            let w = try #require(replay.sampleWindow(length: 64, using: &rng))
+            picks[w.trial] += 1
+            #expect(w.count == 64 && w.start >= 0 && w.start + w.count <= replay.trials[w.trial].steps.count)
+        }
+        let share = Double(picks[0]) / 8_000
+        #expect(abs(share - 0.75) < 0.03)
+    }
+}
