@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "ICRL",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "icrl", targets: ["icrl"]),
     ],
@@ -38,6 +38,7 @@ let package = Package(
         
         
         .target(name: "DQN", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "Cluster", dependencies: ["DQN", "Transport", "CZeroMQ"]),
         .target(name: "Transport", dependencies: ["CZeroMQ", "ICRLWire", "CProtobufC"]),
         .executableTarget(
             name: "icrl",
@@ -51,6 +52,7 @@ let package = Package(
         // MARK: Tests.
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ICRLWire", "CZeroMQ"]),
         .testTarget(name: "DQNTests", dependencies: ["DQN"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "DQN", "Transport"]),
         .testTarget(name: "NNTests", dependencies: ["COpenBLAS"]),
         
     ]

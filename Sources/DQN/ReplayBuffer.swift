@@ -106,6 +106,11 @@ public struct ReplayBuffer: Sendable {
         }
     }
 
+    /// Position in `trials` of an open trial.
+    func openIndex(of key: TrialKey) -> Int? {
+        open[key].map { $0 - firstIndex }
+    }
+
     /// Number of trials currently held (open ones included).
     public var trialCount: Int { trials.count }
 

@@ -49,6 +49,25 @@ public struct Tokenizer: Sendable {
         return Self.placement(rowOffset: r, colOffset: c)
     }
 
+    /// A placement for a new map, derived from `seed` alone, so that an actor and the
+    /// learner agree on it without sending it (seed: trial identity and the map's first step).
+    public func placement(rows: Int, cols: Int, seed: UInt64) -> UInt8 {
+        guard config.randomPlacement else { return 0 }
+        // SplitMix64 finaliser: neighbouring seeds give unrelated offsets.
+        var z = seed &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let r = Int(z % UInt64(config.canvas - rows + 1))
+        let c = Int((z >> 32) % UInt64(config.canvas - cols + 1))
+        return Self.placement(rowOffset: r, colOffset: c)
+    }
+
+    /// The seed `placement(rows:cols:seed:)` uses for the map that starts at `step` of a trial.
+    public static func placementSeed(incarnation: UInt64, trialID: UInt64, step: UInt64) -> UInt64 {
+        incarnation &* 0x9E37_79B9_7F4A_7C15 ^ trialID &* 0xC2B2_AE3D_27D4_EB4F ^ step
+    }
+
     /// Writes the features of the token for standing on `observation`.
     ///
     /// - Parameters:

@@ -1,0 +1,123 @@
+import CZeroMQ
+import Foundation
+import Synchronization
+import Transport
+
+/// The learner's control loop, on its own thread: a ROUTER socket that answers
+/// hello (refusing a mismatched model config), weight requests, heartbeats and
+/// stats, and that can tell every actor to shut down.
+public final class ControlService: Sendable {
+    public let endpoint: String
+    let configFingerprint: UInt64
+    let learnerID: String
+    let heartbeatIntervalMilliseconds: UInt32
+    let state: LearnerState
+    let context: ZMQContext
+    /// Set to ask the loop to send `shutdown` to every actor it knows, then stop.
+    let shutdownReason = Mutex<String?>(nil)
+
+    public init(context: ZMQContext, endpoint: String, configFingerprint: UInt64, learnerID: String, heartbeatIntervalMilliseconds: UInt32, state: LearnerState) {
+        self.context = context
+        self.endpoint = endpoint
+        self.configFingerprint = configFingerprint
+        self.learnerID = learnerID
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        self.state = state
+    }
+
+    /// Asks the loop to tell every actor to shut down and then return.
+    public func requestShutdown(reason: String) {
+        shutdownReason.withLock { $0 = reason }
+    }
+
+    public func run(bound: @Sendable (String) -> Void) throws {
+        let router = try ZMQSocket(context, .router)
+        defer { router.close() }
+        try router.setMaxMessageSize(1 << 20)
+        try router.setLinger(milliseconds: 500)
+        try router.setReceiveTimeout(milliseconds: 100)
+        try router.bind(endpoint)
+        bound(try router.lastEndpoint)
+        var identities: [String: [UInt8]] = [:]
+        let decoder = WireDecoder(maxBytes: 1 << 20)
+        while true {
+            if let reason = shutdownReason.withLock({ $0 }) {
+                let frame = WireCodec.encode(.shutdown(reason: reason))
+                for identity in identities.values {
+                    _ = try? router.sendMultipart([identity, frame], dontWait: true)
+                }
+                return
+            }
+            let frames: [[UInt8]]?
+            do {
+                frames = try router.receiveMultipart()
+            } catch {
+                // A terminated context is the signal to stop; anything else is a real failure.
+                if error.isContextTerminated { return }
+                throw error
+            }
+            guard let frames else {
+                state.shared.withLock { _ = $0.peers.expire(now: state.now) }
+                continue
+            }
+            guard frames.count == 2 else {
+                state.shared.withLock { $0.rejections.count("control_framing") }
+                continue
+            }
+            let identity = frames[0]
+            let message: WireMessage
+            do {
+                message = try frames[1].withUnsafeBytes { raw in
+                    Result { () throws(WireDecodeError) in try decoder.decode(raw) }
+                }.get()
+            } catch {
+                state.shared.withLock { $0.rejections.count(error.reason) }
+                continue
+            }
+            if let reply = handle(message, now: state.now) {
+                if case .helloReply(let r) = reply, r.accepted, case .hello(let hello) = message {
+                    identities[hello.actorID] = identity
+                }
+                _ = try? router.sendMultipart([identity, WireCodec.encode(reply)], dontWait: true)
+            }
+            if case .weightsRequest = message {
+                let frame = state.shared.withLock { $0.weightsFrame }
+                if !frame.isEmpty {
+                    _ = try? router.sendMultipart([identity, frame], dontWait: true)
+                }
+            }
+        }
+    }
+
+    /// The reply to one control message, if it needs one; updates the shared state.
+    func handle(_ message: WireMessage, now: Double) -> WireMessage? {
+        switch message {
+        case .hello(let hello):
+            guard hello.configFingerprint == configFingerprint else {
+                state.shared.withLock { $0.rejections.count("config_fingerprint") }
+                return .helloReply(HelloReply(
+                    accepted: false,
+                    reason: String(format: "model config fingerprint %016llx differs from the learner's %016llx: start the actor with the learner's config", hello.configFingerprint, configFingerprint),
+                    learnerID: learnerID, weightsVersion: 0, heartbeatIntervalMilliseconds: heartbeatIntervalMilliseconds))
+            }
+            let version = state.shared.withLock { s in
+                s.peers.hello(hello, now: now)
+                return s.weightsVersion
+            }
+            return .helloReply(HelloReply(
+                accepted: true, reason: "", learnerID: learnerID, weightsVersion: version,
+                heartbeatIntervalMilliseconds: heartbeatIntervalMilliseconds))
+        case .heartbeat(let beat):
+            state.shared.withLock { $0.peers.seen(beat.actorID, incarnation: beat.incarnation, now: now) }
+            return nil
+        case .stats(let stats):
+            state.shared.withLock { $0.peers.record(stats, now: now) }
+            return nil
+        case .weightsRequest:
+            return nil
+        case .experience, .weights, .helloReply, .shutdown:
+            state.shared.withLock { $0.rejections.count("control_unexpected_\(message.kind)") }
+            return nil
+        }
+    }
+}

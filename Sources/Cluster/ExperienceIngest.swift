@@ -1,0 +1,106 @@
+import CZeroMQ
+import DQN
+import Foundation
+import Transport
+
+/// The learner's experience loop, on its own thread: PULL → decode → validate →
+/// replay. Every refused frame is counted by reason; nothing is dropped silently.
+public final class ExperienceIngest: Sendable {
+    public let endpoint: String
+    public let maxFrameBytes: Int
+    let validator: ExperienceValidator
+    let tokenizer: Tokenizer
+    let state: LearnerState
+    let context: ZMQContext
+
+    public init(context: ZMQContext, endpoint: String, maxFrameBytes: Int, validator: ExperienceValidator, tokenizer: Tokenizer, state: LearnerState) {
+        self.context = context
+        self.endpoint = endpoint
+        self.maxFrameBytes = maxFrameBytes
+        self.validator = validator
+        self.tokenizer = tokenizer
+        self.state = state
+    }
+
+    /// Binds and receives until the context shuts down. Returns the bound endpoint through `bound`.
+    public func run(bound: @Sendable (String) -> Void) throws {
+        let pull = try ZMQSocket(context, .pull)
+        defer { pull.close() }
+        // libzmq drops a peer that sends a larger frame before we ever see it; the frame
+        // never reaches decode, so the validator's size check covers the rest.
+        try pull.setMaxMessageSize(Int64(maxFrameBytes))
+        try pull.setHighWaterMark(10_000)
+        try pull.setLinger(milliseconds: 0)
+        try pull.bind(endpoint)
+        bound(try pull.lastEndpoint)
+        let decoder = WireDecoder(maxBytes: maxFrameBytes)
+        while true {
+            let message: ZMQMessage?
+            do {
+                message = try pull.receiveMessage()
+            } catch {
+                // A terminated context is the signal to stop; anything else is a real failure.
+                if error.isContextTerminated { return }
+                throw error
+            }
+            guard let message else { continue }
+            ingest(message, decoder: decoder)
+        }
+    }
+
+    /// Decodes, validates and stores one frame (also used by the offline dataset reader).
+    public func ingest(_ message: ZMQMessage, decoder: WireDecoder) {
+        let decoded: WireMessage
+        do {
+            decoded = try decoder.decode(message)
+        } catch {
+            state.shared.withLock { $0.rejections.count(error.reason) }
+            return
+        }
+        guard case .experience(let chunk) = decoded else {
+            state.shared.withLock { $0.rejections.count("wrong_socket") }
+            return
+        }
+        ingest(chunk)
+    }
+
+    /// Validates and stores one decoded chunk.
+    public func ingest(_ chunk: ExperienceChunk) {
+        do {
+            try validator.validate(chunk)
+        } catch {
+            state.shared.withLock { $0.rejections.count(error.rawValue) }
+            return
+        }
+        let now = state.now
+        state.shared.withLock { s in
+            let key = ReplayBuffer.TrialKey(incarnation: chunk.incarnation, trialID: chunk.trialID)
+            let steps = chunk.trialSteps(tokenizer: tokenizer, previous: chunk.firstStep == 0 ? nil : s.replay.lastStep(of: key))
+            do {
+                try s.replay.append(steps, to: key, firstStep: Int(chunk.firstStep), done: chunk.trialDone, behaviour: chunk.behaviour.rawValue)
+            } catch let refusal as ReplayBuffer.Refusal {
+                s.rejections.count(refusal.rawValue)
+                return
+            } catch {
+                s.rejections.count("replay")
+                return
+            }
+            if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last + 1 {
+                s.lostChunks += Int(chunk.sequence - last - 1)
+            }
+            s.lastSequence[chunk.incarnation] = chunk.sequence
+            s.stepsReceived += chunk.count
+            s.chunksReceived += 1
+            for step in steps where step.endsEpisode {
+                s.episodesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1
+                if step.reward > 0 { s.successesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1 }
+            }
+            let lag = max(0, Int(s.weightsVersion) - Int(chunk.policyVersion))
+            s.lagMin = min(s.lagMin, lag)
+            s.lagMax = max(s.lagMax, lag)
+            s.lagSum += lag
+            s.lagCount += 1
+            s.peers.seen(chunk.actorID, incarnation: chunk.incarnation, now: now, policyVersion: chunk.policyVersion)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import DQN
+import Foundation
+import Synchronization
+import Transport
+
+/// What the learner's threads share: the replay (ingest writes, training reads),
+/// the peer table and counters (control and ingest write, metrics read), and the
+/// current weights frame (training writes, control reads to answer joiners).
+public final class LearnerState: Sendable {
+    public struct Shared: Sendable {
+        public var replay: ReplayBuffer
+        public var peers: PeerTable
+        public var rejections = RejectionCounters()
+        /// Steps and chunks accepted into the replay since start.
+        public var stepsReceived = 0
+        public var chunksReceived = 0
+        /// Episodes and goal-reaching episodes seen in accepted experience, by behaviour.
+        public var episodesByBehaviour: [UInt32: Int] = [:]
+        public var successesByBehaviour: [UInt32: Int] = [:]
+        /// Policy lag of accepted chunks since the last metrics line (learner version − chunk version).
+        public var lagMin = Int.max
+        public var lagMax = 0
+        public var lagSum = 0
+        public var lagCount = 0
+        /// The encoded `Weights` envelope actors receive, and its version.
+        public var weightsFrame: [UInt8] = []
+        public var weightsVersion: UInt64 = 0
+        /// Sequence number last accepted per actor incarnation, to count lost chunks.
+        public var lastSequence: [UInt64: UInt64] = [:]
+        public var lostChunks = 0
+    }
+
+    public let shared: Mutex<Shared>
+    /// Monotonic clock origin for peer timestamps.
+    public let start = DispatchTime.now().uptimeNanoseconds
+
+    public init(replay: ReplayBuffer, heartbeatTimeout: Double) {
+        shared = Mutex(Shared(replay: replay, peers: PeerTable(timeout: heartbeatTimeout)))
+    }
+
+    /// Seconds since the learner started (monotonic).
+    public var now: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+}

@@ -1,0 +1,77 @@
+import Transport
+
+/// The learner's view of its actors: who said hello, when each was last heard
+/// from, and which are considered dead after a heartbeat timeout.
+public struct PeerTable: Sendable {
+    public struct Peer: Sendable, Equatable {
+        public var actorID: String
+        public var host: String
+        public var pid: UInt32
+        public var incarnation: UInt64
+        public var environments: UInt32
+        /// Seconds (monotonic clock) when the peer was last heard from.
+        public var lastSeen: Double
+        public var alive: Bool
+        /// Most recent statistics the actor reported.
+        public var stats: ActorStats?
+        /// Policy version of the newest experience received from it.
+        public var policyVersion: UInt64
+    }
+
+    public private(set) var peers: [String: Peer] = [:]
+    /// Seconds of silence after which an actor counts as dead.
+    public var timeout: Double
+    /// Times an actor came back with a new incarnation (restarts).
+    public private(set) var rejoins = 0
+    /// Times an actor was declared dead.
+    public private(set) var deaths = 0
+
+    public init(timeout: Double) {
+        self.timeout = timeout
+    }
+
+    /// Records a hello; a known actor id with a new incarnation is a restart.
+    public mutating func hello(_ hello: Hello, now: Double) {
+        if let old = peers[hello.actorID], old.incarnation != hello.incarnation {
+            rejoins += 1
+        }
+        peers[hello.actorID] = Peer(
+            actorID: hello.actorID, host: hello.host, pid: hello.pid, incarnation: hello.incarnation,
+            environments: hello.environments, lastSeen: now, alive: true, stats: nil, policyVersion: 0)
+    }
+
+    /// Any sign of life: heartbeat, stats or experience.
+    public mutating func seen(_ actorID: String, incarnation: UInt64, now: Double, policyVersion: UInt64? = nil) {
+        guard var peer = peers[actorID], peer.incarnation == incarnation else { return }
+        peer.lastSeen = now
+        peer.alive = true
+        if let policyVersion { peer.policyVersion = max(peer.policyVersion, policyVersion) }
+        peers[actorID] = peer
+    }
+
+    public mutating func record(_ stats: ActorStats, now: Double) {
+        seen(stats.actorID, incarnation: stats.incarnation, now: now)
+        if peers[stats.actorID]?.incarnation == stats.incarnation {
+            peers[stats.actorID]?.stats = stats
+        }
+    }
+
+    /// Marks silent peers dead; returns the ids that died in this call.
+    @discardableResult
+    public mutating func expire(now: Double) -> [String] {
+        var died: [String] = []
+        for (id, peer) in peers where peer.alive && now - peer.lastSeen > timeout {
+            peers[id]?.alive = false
+            deaths += 1
+            died.append(id)
+        }
+        return died.sorted()
+    }
+
+    public var liveCount: Int { peers.values.filter(\.alive).count }
+
+    /// Whether experience from this actor and incarnation comes from a peer that said hello.
+    public func knows(_ actorID: String, incarnation: UInt64) -> Bool {
+        peers[actorID]?.incarnation == incarnation
+    }
+}
