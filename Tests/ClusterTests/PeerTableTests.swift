@@ -26,3 +26,18 @@ struct PeerTableTests {
         #expect(table.knows("b", incarnation: 2) && !table.knows("b", incarnation: 1))
     }
 }
+
+@Suite("endpoints")
+struct EndpointsTests {
+    @Test("one address gives three consecutive ports")
+    func derive() throws {
+        let e = try Endpoints(base: "tcp://10.1.2.3:5555")
+        #expect(e.experience == "tcp://10.1.2.3:5555" && e.weights == "tcp://10.1.2.3:5556" && e.control == "tcp://10.1.2.3:5557")
+        #expect(try Endpoints(base: "tcp://*:7000").control == "tcp://*:7002")
+    }
+
+    @Test("bad addresses say what to write", arguments: ["localhost:5555", "tcp://host", "tcp://host:0", "tcp://host:65535", "ipc:///tmp/x"])
+    func invalid(address: String) {
+        #expect(throws: Endpoints.InvalidAddress.self) { try Endpoints(base: address) }
+    }
+}
