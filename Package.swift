@@ -35,15 +35,19 @@ let package = Package(
         .target(name: "ICRLWire", dependencies: ["CProtobufC"]),
 
         // MARK: Swift modules.
-        
-        
-        .target(name: "DQN", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
-        .target(name: "Cluster", dependencies: ["DQN", "Transport", "CZeroMQ"]),
+        .target(name: "FrozenLake"),
+        .target(name: "Evaluation", dependencies: ["FrozenLake"]),
+        .target(name: "NN", dependencies: ["COpenBLAS"]),
+        .target(name: "DQN", dependencies: ["NN", "FrozenLake", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(
+            name: "Cluster",
+            dependencies: ["DQN", "NN", "FrozenLake", "Transport", "CZeroMQ", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "Transport", dependencies: ["CZeroMQ", "ICRLWire", "CProtobufC"]),
         .executableTarget(
             name: "icrl",
             dependencies: [
-                "Transport",
+                "FrozenLake", "NN", "Transport", "DQN", "Cluster", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,7 +57,8 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ICRLWire", "CZeroMQ"]),
         .testTarget(name: "DQNTests", dependencies: ["DQN"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "DQN", "Transport"]),
-        .testTarget(name: "NNTests", dependencies: ["COpenBLAS"]),
-        
+        .testTarget(name: "NNTests", dependencies: ["NN", "COpenBLAS"]),
+        .testTarget(name: "FrozenLakeTests", dependencies: ["FrozenLake"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "FrozenLake"]),
     ]
 )

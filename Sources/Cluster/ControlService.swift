@@ -25,6 +25,9 @@ public final class ControlService: Sendable {
         self.state = state
     }
 
+    /// The refusal an actor gets when the learner does not know it (after a learner restart).
+    public static let unknownPeerReason = "unknown peer: send hello again"
+
     /// Asks the loop to tell every actor to shut down and then return.
     public func requestShutdown(reason: String) {
         shutdownReason.withLock { $0 = reason }
@@ -108,8 +111,14 @@ public final class ControlService: Sendable {
                 accepted: true, reason: "", learnerID: learnerID, weightsVersion: version,
                 heartbeatIntervalMilliseconds: heartbeatIntervalMilliseconds))
         case .heartbeat(let beat):
-            state.shared.withLock { $0.peers.seen(beat.actorID, incarnation: beat.incarnation, now: now) }
-            return nil
+            let known = state.shared.withLock { s in
+                s.peers.seen(beat.actorID, incarnation: beat.incarnation, now: now)
+                return s.peers.knows(beat.actorID, incarnation: beat.incarnation)
+            }
+            // A learner that restarted does not know its actors yet: ask them to say hello again.
+            return known ? nil : .helloReply(HelloReply(
+                accepted: false, reason: Self.unknownPeerReason, learnerID: learnerID, weightsVersion: 0,
+                heartbeatIntervalMilliseconds: heartbeatIntervalMilliseconds))
         case .stats(let stats):
             state.shared.withLock { $0.peers.record(stats, now: now) }
             return nil

@@ -16,6 +16,11 @@ struct ICRL: ParsableCommand {
         subcommands: [
             // Subcommands register here, one line each.
             BenchCommand.self,
+            TrainCommand.self,
+            LearnerCommand.self,
+            ActorCommand.self,
+            MapsCommand.self,
+            EvalCommand.self,
         ]
     )
 

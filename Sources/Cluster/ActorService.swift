@@ -1,0 +1,234 @@
+import CZeroMQ
+import DQN
+import Foundation
+import FrozenLake
+import Logging
+import NN
+import Synchronization
+import Transport
+
+/// `icrl actor`: joins a learner, takes its configuration and weights, runs a batch of
+/// FrozenLake trials through a KV-cache decoder, and ships experience chunks. It waits
+/// for a learner that is not up yet, survives learner restarts (ZeroMQ reconnects; the
+/// actor says hello again when asked), and leaves cleanly on shutdown or SIGTERM.
+public final class ActorService {
+    public struct Options: Sendable {
+        public var endpoints: Endpoints
+        public var actorID: String
+        public var seed: UInt64
+        /// Changes to the learner's rollout settings for this actor only (environments,
+        /// behaviour mix, ε); they do not touch the model, so the fingerprint still matches.
+        public var rolloutOverrides: @Sendable (inout RolloutConfig) -> Void = { _ in }
+        /// Stop after this many seconds (nil: until shutdown).
+        public var maxSeconds: Double?
+        /// Chunks held locally while the learner is unreachable; older ones are dropped (counted).
+        public var maxPendingChunks = 20_000
+        public var statsSeconds: Double = 5
+
+        public init(endpoints: Endpoints, actorID: String, seed: UInt64) {
+            self.endpoints = endpoints
+            self.actorID = actorID
+            self.seed = seed
+        }
+    }
+
+    /// Why the actor stopped early.
+    public struct RefusedError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "the learner refused this actor: \(reason)" }
+    }
+
+    public let options: Options
+    let logger: Logger
+    let incarnation: UInt64
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+        var generator = SystemRandomNumberGenerator()
+        incarnation = generator.next() | 1
+    }
+
+    public func run(stop: borrowing Atomic<Bool>) throws {
+        let context = try ZMQContext()
+        let control = try ZMQSocket(context, .dealer)
+        try control.setLinger(milliseconds: 0)
+        // Unique per process, so a restarted actor is a new connection to the ROUTER.
+        try control.setOption(ZMQ_ROUTING_ID, bytes: Array("\(options.actorID)/\(String(incarnation, radix: 16))".utf8))
+        try control.connect(options.endpoints.control)
+        let weightsSocket = try ZMQSocket(context, .sub)
+        try weightsSocket.setOption(ZMQ_RCVHWM, 2)
+        try weightsSocket.subscribe()
+        try weightsSocket.connect(options.endpoints.weights)
+        let push = try ZMQSocket(context, .push)
+        try push.setOption(ZMQ_SNDHWM, 2_000)
+        try push.setLinger(milliseconds: 2_000)
+        try push.connect(options.endpoints.experience)
+        defer {
+            push.close()
+            weightsSocket.close()
+            control.close()
+        }
+        let decoder = WireDecoder()
+        let clock = ContinuousClock()
+        let start = clock.now
+
+        // 1. The learner's configuration and current weights.
+        var firstWeights: WeightsMessage?
+        var lastAsk = clock.now - .seconds(10)
+        logger.info("actor \(options.actorID) joining learner at \(options.endpoints.experience)")
+        while firstWeights == nil {
+            if stop.load(ordering: .relaxed) { return }
+            if clock.now - lastAsk > .seconds(2) {
+                _ = try control.send(WireCodec.encode(.weightsRequest(WeightsRequest(actorID: options.actorID, haveVersion: 0))), dontWait: true)
+                if clock.now - start > .seconds(3) { logger.info("waiting for the learner at \(options.endpoints.control)") }
+                lastAsk = clock.now
+            }
+            try control.setReceiveTimeout(milliseconds: 200)
+            if let message = try control.receiveMessage(), case .weights(let w)? = try? decoder.decode(message) {
+                firstWeights = w
+            }
+        }
+        var config = try RunConfig.from(json: firstWeights!.configJSON)
+        options.rolloutOverrides(&config.rollout)
+        guard config.fingerprint == firstWeights!.configFingerprint else {
+            throw RefusedError(reason: "the learner's weights do not match its own config (fingerprint)")
+        }
+        let model = try Transformer(config: config.model, seed: 0)
+        try load(firstWeights!, into: model)
+        var version = firstWeights!.version
+        let policy = try DecoderPolicy(model: model, sequences: config.rollout.environments)
+        let tokenizer = Tokenizer(config: config.tokenizer)
+        let worker = try RolloutWorker(config: config.rollout, tokenizer: tokenizer, incarnation: incarnation, seed: options.seed)
+
+        // 2. Hello.
+        let hello = WireCodec.encode(.hello(Hello(
+            actorID: options.actorID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
+            configFingerprint: config.fingerprint, incarnation: incarnation, environments: UInt32(config.rollout.environments))))
+        _ = try control.send(hello, dontWait: true)
+
+        // 3. Roll out.
+        var builders = (0..<config.rollout.environments).map { _ in
+            ChunkBuilder(actorID: options.actorID, incarnation: incarnation, configFingerprint: config.fingerprint, capacity: config.rollout.chunkSteps)
+        }
+        for i in builders.indices { builders[i].beginTrial() }
+        var pending: [[UInt8]] = []
+        var pendingHead = 0
+        var sequence: UInt64 = 0
+        var sent = 0, dropped = 0
+        var lastHeartbeat = clock.now, lastStats = clock.now
+        var statsSteps = 0
+        var statsInference = 0.0, statsCalls = 0
+        let heartbeatEvery = Duration.milliseconds(500)
+        while !stop.load(ordering: .relaxed) {
+            if let maxSeconds = options.maxSeconds, (clock.now - start).seconds >= maxSeconds { break }
+            // Newest weights win; older broadcasts still queued are skipped.
+            var newest: WeightsMessage?
+            while let message = try weightsSocket.receiveMessage(dontWait: true) {
+                if case .weights(let w)? = try? decoder.decode(message), w.configFingerprint == config.fingerprint, w.version > version {
+                    newest = w
+                }
+            }
+            if let newest {
+                do {
+                    try load(newest, into: model)
+                    version = newest.version
+                } catch {
+                    logger.warning("ignoring weights version \(newest.version): \(error)")
+                }
+            }
+            let epsilon = config.rollout.epsilon(updates: Int(version))
+            worker.step(policy: policy, epsilon: epsilon) { s in
+                var flags: StepFlags = []
+                if s.step.terminated { flags.insert(.terminated) }
+                if s.step.truncated { flags.insert(.truncated) }
+                if s.step.startsEpisode { flags.insert(.episodeStart) }
+                if s.step.flags & TrialStep.mapStartBit != 0 { flags.insert(.mapStart) }
+                let behaviour = Behaviour(s.behaviour)
+                for chunk in builders[s.slot].add(
+                    observation: Int(s.step.observation), action: Int(s.step.action), reward: Double(s.step.reward),
+                    nextObservation: Int(s.step.nextObservation), flags: flags, rows: Int(s.step.rows), cols: Int(s.step.cols),
+                    trialID: s.trialID, behaviour: behaviour, policyVersion: version, sequence: &sequence)
+                {
+                    pending.append(WireCodec.encode(chunk))
+                }
+                if s.endsTrial {
+                    if let last = builders[s.slot].finish(sequence: &sequence) { pending.append(WireCodec.encode(last)) }
+                    builders[s.slot].beginTrial()
+                }
+            }
+            statsSteps += config.rollout.environments
+            // Ship what the learner will take now; keep the rest, bounded.
+            while pendingHead < pending.count, try push.send(pending[pendingHead], dontWait: true) {
+                pendingHead += 1
+                sent += 1
+            }
+            if pending.count - pendingHead > options.maxPendingChunks {
+                let excess = pending.count - pendingHead - options.maxPendingChunks
+                dropped += excess
+                pendingHead += excess
+            }
+            if pendingHead > 4_096 || pendingHead == pending.count {
+                pending.removeFirst(pendingHead)
+                pendingHead = 0
+            }
+            // Control: heartbeats, stats, and what the learner says.
+            let now = clock.now
+            if now - lastHeartbeat >= heartbeatEvery {
+                lastHeartbeat = now
+                _ = try control.send(WireCodec.encode(.heartbeat(Heartbeat(
+                    actorID: options.actorID, incarnation: incarnation,
+                    unixTimeMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000), policyVersion: version))), dontWait: true)
+            }
+            while let message = try control.receiveMessage(dontWait: true) {
+                switch try? decoder.decode(message) {
+                case .shutdown(let reason)?:
+                    logger.info("learner asked actors to stop: \(reason)")
+                    stop.store(true, ordering: .relaxed)
+                case .helloReply(let reply)? where !reply.accepted:
+                    if reply.reason == ControlService.unknownPeerReason {
+                        _ = try control.send(hello, dontWait: true)
+                    } else {
+                        throw RefusedError(reason: reply.reason)
+                    }
+                default:
+                    break
+                }
+            }
+            if (now - lastStats).seconds >= options.statsSeconds {
+                let dt = (now - lastStats).seconds
+                lastStats = now
+                let inferenceMs = (policy.inferenceSeconds - statsInference) * 1000 / Double(max(1, policy.inferenceCalls - statsCalls))
+                statsInference = policy.inferenceSeconds
+                statsCalls = policy.inferenceCalls
+                let episodes = worker.episodes.values.reduce(0, +), wins = worker.successes.values.reduce(0, +)
+                let stats = ActorStats(
+                    actorID: options.actorID, incarnation: incarnation, envSteps: UInt64(worker.stepsTaken),
+                    episodes: UInt64(episodes), successes: UInt64(wins), envStepsPerSecond: Double(statsSteps) / dt,
+                    inferenceMilliseconds: inferenceMs, chunksSent: UInt64(sent), chunksDropped: UInt64(dropped))
+                _ = try control.send(WireCodec.encode(.stats(stats)), dontWait: true)
+                logger.info("""
+                    env steps/s \(String(format: "%.0f", stats.envStepsPerSecond)) inference \(String(format: "%.2f", inferenceMs)) ms/step \
+                    weights v\(version) epsilon \(String(format: "%.3f", epsilon)) chunks sent \(sent) queued \(pending.count - pendingHead) dropped \(dropped)
+                    """)
+                statsSteps = 0
+            }
+        }
+        logger.info("actor \(options.actorID) stopping: \(sent) chunks sent, \(dropped) dropped, \(pending.count - pendingHead) unsent")
+    }
+
+    private func load(_ weights: WeightsMessage, into model: Transformer) throws {
+        try model.importTensors(weights.tensors.map { NamedTensor(name: $0.name, shape: $0.shape.map { Int($0) }, values: $0.values) })
+    }
+}
+
+extension Behaviour {
+    init(_ behaviour: RolloutBehaviour) {
+        switch behaviour {
+        case .model: self = .model
+        case .random: self = .random
+        case .qlearning: self = .qlearning
+        case .oracle: self = .oracle
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import CZeroMQ
+import DQN
+import Foundation
+import FrozenLake
+import Logging
+import NN
+import Synchronization
+import Transport
+
+/// `icrl learner`: binds PULL (experience), PUB (weights) and ROUTER (control), trains the
+/// transformer with DQN on what arrives, broadcasts weights every `broadcastEvery` updates,
+/// writes `metrics.jsonl` and checkpoints, and stops on request (SIGTERM/SIGINT) after a
+/// last checkpoint, telling every actor to leave.
+public final class LearnerService {
+    public struct Options: Sendable {
+        public var endpoints: Endpoints
+        public var runFolder: URL?
+        public var config: RunConfig
+        /// Stop after this many seconds of wall time (nil: until stopped).
+        public var maxSeconds: Double?
+        /// Stop after this many updates (nil: until stopped).
+        public var maxUpdates: Int?
+        /// Experience file to train from (offline mode), loaded before training.
+        public var dataset: URL?
+        /// Frames larger than this are refused (`ZMQ_MAXMSGSIZE`).
+        public var maxFrameBytes = 4 << 20
+        /// Actors silent this long are declared dead.
+        public var heartbeatTimeout: Double = 5
+        public var heartbeatIntervalMilliseconds: UInt32 = 500
+        public var learnerID: String
+
+        public init(endpoints: Endpoints, runFolder: URL?, config: RunConfig, learnerID: String) {
+            self.endpoints = endpoints
+            self.runFolder = runFolder
+            self.config = config
+            self.learnerID = learnerID
+        }
+    }
+
+    public let options: Options
+    public let learner: DQNLearner
+    public let state: LearnerState
+    let logger: Logger
+    let metrics: MetricsLog
+    var rng: Xoshiro256
+    let context: ZMQContext
+    /// Bound endpoints (with the ports the OS chose for `:*`), once running.
+    public let boundEndpoints = BoundEndpoints()
+
+    public init(options: Options, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        let config = options.config
+        learner = try DQNLearner(
+            config: config.dqn, tokenizer: Tokenizer(config: config.tokenizer), model: config.model, seed: config.seed)
+        try learner.target.copyParameters(from: learner.online)
+        state = LearnerState(
+            replay: ReplayBuffer(capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16),
+            heartbeatTimeout: options.heartbeatTimeout)
+        rng = Xoshiro256(seed: config.seed, stream: 7)
+        context = try ZMQContext()
+        if let folder = options.runFolder {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(config.json().utf8).write(to: folder.appendingPathComponent("config.json"))
+            metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"))
+        } else {
+            metrics = try MetricsLog(url: nil)
+        }
+    }
+
+    /// The weights envelope for the online network's current parameters.
+    func weightsFrame(version: UInt64) -> [UInt8] {
+        let tensors = learner.online.exportTensors().map {
+            WireTensor(name: $0.name, shape: $0.shape.map { UInt32($0) }, values: $0.values)
+        }
+        return WireCodec.encode(.weights(WeightsMessage(
+            version: version, configFingerprint: options.config.fingerprint,
+            configJSON: options.config.json(), tensors: tensors)))
+    }
+
+    /// Runs until `stop` is set, the time or update budget is spent, or the context fails.
+    public func run(stop: borrowing Atomic<Bool>) throws {
+        let config = options.config
+        let tokenizer = Tokenizer(config: config.tokenizer)
+        let validator = ExperienceValidator(
+            configFingerprint: config.fingerprint, maxMapSide: UInt32(config.tokenizer.canvas),
+            maxSteps: 1 << 14, actions: UInt32(config.model.actions))
+        let ingest = ExperienceIngest(
+            context: context, endpoint: options.endpoints.experience, maxFrameBytes: options.maxFrameBytes,
+            validator: validator, tokenizer: tokenizer, state: state)
+        let control = ControlService(
+            context: context, endpoint: options.endpoints.control, configFingerprint: config.fingerprint,
+            learnerID: options.learnerID, heartbeatIntervalMilliseconds: options.heartbeatIntervalMilliseconds, state: state)
+        if let dataset = options.dataset {
+            try load(dataset: dataset, into: ingest)
+        }
+        state.shared.withLock {
+            $0.weightsVersion = UInt64(learner.updates)
+            $0.weightsFrame = weightsFrame(version: UInt64(learner.updates))
+        }
+        let ready = DispatchSemaphore(value: 0)
+        let logger = self.logger
+        let bound = boundEndpoints
+        let threads = [
+            DedicatedThread(name: "ingest") {
+                do {
+                    try ingest.run { endpoint in bound.set("experience", endpoint); ready.signal() }
+                } catch {
+                    logger.error("experience loop stopped: \(error)")
+                    ready.signal()
+                }
+            },
+            DedicatedThread(name: "control") {
+                do {
+                    try control.run { endpoint in bound.set("control", endpoint); ready.signal() }
+                } catch {
+                    logger.error("control loop stopped: \(error)")
+                    ready.signal()
+                }
+            },
+        ]
+        ready.wait()
+        ready.wait()
+        let publisher = try ZMQSocket(context, .pub)
+        try publisher.setOption(ZMQ_SNDHWM, 4)
+        try publisher.setLinger(milliseconds: 0)
+        try publisher.bind(options.endpoints.weights)
+        let weightsEndpoint = try publisher.lastEndpoint
+        bound.set("weights", weightsEndpoint)
+        logger.info("learner \(options.learnerID) listening: \(bound.all.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        logger.info("model \(learner.online.parameterCount) parameters, fingerprint \(String(config.fingerprint, radix: 16))")
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        var window = MetricsWindow(start: 0, updates: learner.updates)
+        var lastMetrics = 0.0
+        var lastCheckpoint = 0.0
+        while !stop.load(ordering: .relaxed) {
+            let elapsed = (clock.now - start).seconds
+            if let maxSeconds = options.maxSeconds, elapsed >= maxSeconds { break }
+            if let maxUpdates = options.maxUpdates, learner.updates >= maxUpdates { break }
+            let sampled = state.shared.withLock { s in
+                s.replay.storedSteps >= config.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
+            }
+            if sampled {
+                let stats = learner.trainOnSampledBatch()
+                window.add(stats)
+                if learner.updates % config.broadcastEvery == 0 {
+                    let frame = weightsFrame(version: UInt64(learner.updates))
+                    state.shared.withLock {
+                        $0.weightsFrame = frame
+                        $0.weightsVersion = UInt64(learner.updates)
+                    }
+                    _ = try? publisher.send(frame, dontWait: true)
+                }
+            } else {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            if elapsed - lastMetrics >= config.metricsSeconds {
+                writeMetrics(&window, now: elapsed)
+                lastMetrics = elapsed
+            }
+            if elapsed - lastCheckpoint >= config.checkpointSeconds {
+                lastCheckpoint = elapsed
+            }
+        }
+        writeMetrics(&window, now: (clock.now - start).seconds)
+        control.requestShutdown(reason: stop.load(ordering: .relaxed) ? "learner stopped" : "training finished")
+        // Give the control loop a moment to tell the actors before the context goes.
+        Thread.sleep(forTimeInterval: 0.3)
+        publisher.close()
+        context.shutdown()
+        for thread in threads { thread.join() }
+        logger.info("learner stopped after \(learner.updates) updates")
+    }
+
+    private func load(dataset: URL, into ingest: ExperienceIngest) throws {
+        let decoder = WireDecoder(maxBytes: options.maxFrameBytes)
+        var frames = 0
+        try ExperienceFile.forEachFrame(in: dataset, maxFrameBytes: options.maxFrameBytes) { bytes in
+            frames += 1
+            do {
+                guard case .experience(let chunk) = try decoder.decode(bytes) else {
+                    state.shared.withLock { $0.rejections.count("wrong_message") }
+                    return
+                }
+                ingest.ingest(chunk)
+            } catch let error as WireDecodeError {
+                state.shared.withLock { $0.rejections.count(error.reason) }
+            }
+        }
+        let (steps, rejected) = state.shared.withLock { ($0.stepsReceived, $0.rejections.total) }
+        logger.info("dataset \(dataset.path): \(frames) frames, \(steps) steps stored, \(rejected) rejected")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}
+
+/// The endpoints a learner actually bound (ports chosen by the OS for `:*` included).
+public final class BoundEndpoints: Sendable {
+    let table = Mutex<[String: String]>([:])
+    public var all: [String: String] { table.withLock { $0 } }
+    func set(_ name: String, _ endpoint: String) { table.withLock { $0[name] = endpoint } }
+}

@@ -1,0 +1,39 @@
+import NN
+
+/// The model as an actor's batched policy: a KV-cache decoder over its environments.
+public final class DecoderPolicy: BatchedQPolicy {
+    public let decoder: KVCacheDecoder
+    /// (N, A) Q-values of the last step; stable storage, since `step` hands out a view of it.
+    let q: UnsafeMutableBufferPointer<Float>
+    /// Seconds spent in `step`, for the actor's logs.
+    public private(set) var inferenceSeconds: Double = 0
+    public private(set) var inferenceCalls = 0
+
+    public init(model: Transformer, sequences: Int) throws {
+        decoder = try KVCacheDecoder(model: model, sequences: sequences)
+        q = .allocate(capacity: sequences * model.config.actions)
+        q.initialize(repeating: 0)
+    }
+
+    deinit { q.deallocate() }
+
+    public var sequences: Int { decoder.sequences }
+
+    public func step(tokens: UnsafeBufferPointer<Int32>, active: [Bool]) -> UnsafeBufferPointer<Float> {
+        let start = ContinuousClock.now
+        decoder.step(tokens: tokens, active: active, into: q)
+        let elapsed = ContinuousClock.now - start
+        inferenceSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        inferenceCalls += 1
+        return UnsafeBufferPointer(q)
+    }
+
+    public func reset(sequence i: Int) {
+        decoder.reset(sequence: i)
+    }
+
+    /// Empties every sequence: after new weights, cached keys and values are stale.
+    public func resetAll() {
+        decoder.resetAll()
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import NN
+
+/// Everything that defines a training run: tokens, model, learner and rollouts.
+/// The learner writes it to the run folder and into checkpoints, and sends it with
+/// every weights message, so an actor started with nothing but the learner's address
+/// runs exactly the learner's configuration.
+public struct RunConfig: Codable, Hashable, Sendable {
+    public var tokenizer: TokenizerConfig
+    public var model: TransformerConfig
+    public var dqn: DQNConfig
+    public var rollout: RolloutConfig
+    /// Replay capacity in steps (10 bytes each) and the fill level before learning starts.
+    public var replayCapacitySteps = 1_000_000
+    public var minReplaySteps = 20_000
+    /// Weights go to the actors every this many updates.
+    public var broadcastEvery = 10
+    /// Seconds between checkpoints.
+    public var checkpointSeconds: Double = 120
+    /// Seconds between metrics lines.
+    public var metricsSeconds: Double = 5
+    public var seed: UInt64 = 1
+
+    public init(tokenizer: TokenizerConfig, model: TransformerConfig, dqn: DQNConfig, rollout: RolloutConfig) {
+        self.tokenizer = tokenizer
+        self.model = model
+        self.dqn = dqn
+        self.rollout = rollout
+    }
+
+    /// Identifies the model and token format: peers with another fingerprint cannot share weights.
+    public var fingerprint: UInt64 {
+        let tokens = try! JSONEncoder.sorted.encode(tokenizer)
+        return FNV1a64.hash(Array(tokens), state: model.fingerprint)
+    }
+
+    public func json() -> String {
+        String(decoding: try! JSONEncoder.sorted.encode(self), as: UTF8.self)
+    }
+
+    public static func from(json: String) throws -> RunConfig {
+        try JSONDecoder().decode(RunConfig.self, from: Data(json.utf8))
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so the same config always gives the same bytes (and fingerprint).
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,36 @@
+/// The classical baselines by name, as `icrl eval --agent` spells them.
+public enum ClassicalAgentKind: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case random
+    case qlearning
+    case oracle
+    case knownMap = "known-map"
+
+    /// True only for `known-map`: the one agent that is handed the map.
+    public var seesMap: Bool { self == .knownMap }
+
+    /// Builds a fresh agent for one trial. `map` is read only by `known-map`
+    /// (see ``seesMap``); every other agent is built without looking at it.
+    public func makeAgent(revealing map: FrozenLakeMap) -> AnyInContextAgent {
+        switch self {
+        case .random: AnyInContextAgent(RandomAgent())
+        case .qlearning: AnyInContextAgent(QLearningAgent())
+        case .oracle: AnyInContextAgent(OracleAgent())
+        case .knownMap: AnyInContextAgent(KnownMapAgent(map: map))
+        }
+    }
+
+    /// One line for help texts.
+    public var summary: String {
+        switch self {
+        case .random: "uniformly random actions (the floor)"
+        case .qlearning: "tabular Q-learning from scratch per map (alpha 0.5, gamma 0.99, epsilon 0, optimistic Q=1)"
+        case .oracle: "belief-greedy explorer: knows the dynamics, remembers holes/goals it met (the practical ceiling)"
+        case .knownMap: "optimal play with the map revealed (BFS, or finite-horizon value iteration when slippery)"
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// Every agent name, comma-separated, for messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}

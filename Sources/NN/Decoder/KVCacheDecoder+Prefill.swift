@@ -1,0 +1,68 @@
+extension KVCacheDecoder {
+    /// Resets `sequence` and encodes `tokens` into its cache in one full forward pass (an
+    /// actor resuming a trial, or re-encoding a window). Returns the Q-values of every
+    /// position, as `forward` would.
+    ///
+    /// - tokens: (L, K) with L ≤ `capacity`
+    /// - Returns: (L, A)
+    public func prefill(sequence: Int, tokens: [Int32]) -> [Float] {
+        let k = model.config.featureCount
+        precondition(tokens.count % k == 0, "tokens must be (L, K) with K = \(k)")
+        let length = tokens.count / k
+        precondition(length <= capacity, "prefill of \(length) tokens exceeds the context \(capacity)")
+        var q = [Float](repeating: 0, count: length * model.config.actions)
+        tokens.withUnsafeBufferPointer { t in
+            q.withUnsafeMutableBufferPointer { qp in
+                prefill(sequence: sequence, tokens: t.baseAddress!, length: length, workspace: prefillWorkspaces[0], q: qp.baseAddress!)
+            }
+        }
+        return q
+    }
+
+    /// Re-encodes the last `keep` tokens of each listed (full) sequence, in parallel.
+    func reencode(_ list: [Int], keep: Int) {
+        let k = model.config.featureCount, threads = model.pool.threadCount
+        model.pool.parallelFor(list.count) { index in
+            let i = list[index]
+            let workspace = prefillWorkspaces[index % threads]
+            // Gather the window's last `keep` tokens in order before prefill overwrites the history.
+            var window = [Int32](repeating: 0, count: keep * k)
+            for j in 0..<keep {
+                let slot = (positions[i] - keep + j) % capacity
+                for f in 0..<k { window[j * k + f] = history[(i * capacity + slot) * k + f] }
+            }
+            var q = [Float](repeating: 0, count: max(keep, 1) * model.config.actions)
+            window.withUnsafeBufferPointer { t in
+                q.withUnsafeMutableBufferPointer { qp in
+                    prefill(sequence: i, tokens: t.baseAddress ?? UnsafePointer(bitPattern: 8)!, length: keep,
+                            workspace: workspace, q: qp.baseAddress!)
+                }
+            }
+        }
+    }
+
+    /// Prefill of one sequence with a given workspace (one per thread).
+    ///
+    /// - tokens: (L, K)
+    /// - q: (L, A) output
+    func prefill(sequence i: Int, tokens: UnsafePointer<Int32>, length: Int, workspace ws: InferenceWorkspace, q: UnsafeMutablePointer<Float>) {
+        reset(sequence: i)
+        if length == 0 { return }
+        let config = model.config, c = config.dModel, h = config.heads, hs = config.headSize, k = config.featureCount
+        let w = capacity
+        (history + i * w * k).update(from: tokens, count: length * k)
+        for r in 0..<length { ws.positions[r] = Int32(r) }
+        let keys = self.keys, values = self.values
+        model.inferShard(ws, tokens: tokens, q: q, shard: 0, sequences: 0..<1, time: length) { layer, qkv in
+            for r in 0..<length {
+                for head in 0..<h {
+                    let offset = ((i * h + head) * w + r) * hs
+                    (keys[layer] + offset).update(from: qkv + r * 3 * c + c + head * hs, count: hs)
+                    (values[layer] + offset).update(from: qkv + r * 3 * c + 2 * c + head * hs, count: hs)
+                }
+            }
+        }
+        lengths[i] = length
+        positions[i] = length
+    }
+}

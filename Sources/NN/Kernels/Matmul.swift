@@ -1,0 +1,65 @@
+import COpenBLAS
+
+/// Row-major `c (m, n) = alpha · op(a) · op(b) + beta · c`, where `op(a)` is `(m, k)` and
+/// `op(b)` is `(k, n)`. Single-threaded by design (see `WorkerPool`).
+@inline(__always)
+func sgemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    if m == 0 || n == 0 { return }
+    cblas_sgemm(
+        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Linear layer forward: `out = inp · weightᵀ + bias (+ residual)`.
+///
+/// Filling `out` with the bias (and the residual) first and letting the GEMM accumulate with
+/// β = 1 costs the same single pass over `out` that β = 0 costs (OpenBLAS scales C first),
+/// so the residual add is free. `residual` may be `out` itself.
+///
+/// - out: (N, OC)
+/// - inp: (N, C)
+/// - weight: (OC, C)
+/// - bias: (OC)
+/// - residual: (N, OC) or nil
+func linearForward(
+    out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
+    rows n: Int, inChannels c: Int, outChannels oc: Int
+) {
+    if let residual {
+        for r in 0..<n {
+            let o = out + r * oc, s = residual + r * oc
+            for j in 0..<oc { o[j] = s[j] + bias[j] }
+        }
+    } else {
+        for r in 0..<n { (out + r * oc).update(from: bias, count: oc) }
+    }
+    sgemm(transA: false, transB: true, m: n, n: oc, k: c, a: inp, lda: c, b: weight, ldb: c, beta: 1, c: out, ldc: oc)
+}
+
+/// Linear layer backward. Overwrites `dinp`; accumulates into `dweight` and `dbias`.
+///
+/// - dinp: (N, C), or nil when the input needs no gradient
+/// - dweight: (OC, C)
+/// - dbias: (OC)
+/// - dout: (N, OC)
+/// - inp: (N, C)
+/// - weight: (OC, C)
+func linearBackward(
+    dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
+    dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    rows n: Int, inChannels c: Int, outChannels oc: Int
+) {
+    if let dinp {
+        sgemm(transA: false, transB: false, m: n, n: c, k: oc, a: dout, lda: oc, b: weight, ldb: c, beta: 0, c: dinp, ldc: c)
+    }
+    sgemm(transA: true, transB: false, m: oc, n: c, k: n, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c)
+    for r in 0..<n {
+        let d = dout + r * oc
+        for j in 0..<oc { dbias[j] += d[j] }
+    }
+}

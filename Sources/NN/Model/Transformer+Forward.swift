@@ -1,0 +1,95 @@
+extension Transformer {
+    /// Training forward pass: Q-values for every position, keeping the activations that
+    /// `backward(dQ:)` needs.
+    ///
+    /// Windows shorter than `time` are padded at the end: causality means padding never
+    /// changes earlier positions, and the loss masks it.
+    ///
+    /// - Parameters:
+    ///   - tokens: (B, T, K) feature indices, feature k in `0..<featureVocabularies[k]`
+    ///   - batch: B
+    ///   - time: T ≤ `contextLength`
+    /// - Returns: (B, T, A) Q-values, a view into the workspace valid until the next
+    ///   `forward` on this model.
+    @discardableResult
+    public func forward(tokens: UnsafeBufferPointer<Int32>, batch: Int, time: Int) -> UnsafeBufferPointer<Float> {
+        checkShape(tokens: tokens.count, batch: batch, time: time)
+        reserveTraining(batch: batch, time: time)
+        let ws = training!
+        let n = batch * time
+        ws.tokens.update(from: tokens.baseAddress!, count: n * config.featureCount)
+        for r in 0..<n { ws.positions[r] = Int32(r % time) }
+        let parts = shards(batch: batch)
+        pool.parallelFor(parts.count) { s in
+            forwardShard(ws, sequences: parts[s], time: time)
+        }
+        lastForward = (batch, time)
+        return UnsafeBufferPointer(start: ws.q, count: n * config.actions)
+    }
+
+    /// `forward` for arrays; returns a copy of the (B, T, A) Q-values.
+    public func forward(tokens: [Int32], batch: Int, time: Int) -> [Float] {
+        tokens.withUnsafeBufferPointer { Array(forward(tokens: $0, batch: batch, time: time)) }
+    }
+
+    /// The training forward pass over sequences `range` of the batch, on one thread.
+    private func forwardShard(_ ws: TrainingWorkspace, sequences range: Range<Int>, time t: Int) {
+        let c = config.dModel, m = config.mlpHidden, h = config.heads, k = config.featureCount
+        let b = range.count, n = b * t, r0 = range.lowerBound * t
+        let p = UnsafePointer(parameters.pointer), o = layout.offsets
+        let eps = Float(config.layerNormEpsilon)
+        embeddingForward(
+            out: ws.encoded + r0 * c, tokens: ws.tokens + r0 * k, rows: n, parameters: p,
+            tableOffsets: o.features, vocabularies: config.featureVocabularies,
+            positionOffset: o.position, positions: ws.positions + r0, channels: c)
+        var x = UnsafePointer(ws.encoded + r0 * c)
+        for (l, w) in o.blocks.enumerated() {
+            let a = ws.layers[l]
+            let ln1 = a.ln1 + r0 * c, qkv = a.qkv + r0 * 3 * c, atty = a.atty + r0 * c, res1 = a.res1 + r0 * c
+            let ln2 = a.ln2 + r0 * c, fch = a.fch + r0 * m, fchGelu = a.fchGelu + r0 * m, res2 = a.res2 + r0 * c
+            layerNormForward(out: ln1, mean: a.ln1Mean + r0, rstd: a.ln1Rstd + r0, inp: x,
+                             weight: p + w.ln1Weight, bias: p + w.ln1Bias, rows: n, channels: c, epsilon: eps)
+            linearForward(out: qkv, inp: ln1, weight: p + w.qkvWeight, bias: p + w.qkvBias, residual: nil,
+                          rows: n, inChannels: c, outChannels: 3 * c)
+            if let rotary { applyRotary(rotary, qkv: qkv, sequences: b, time: t, inverse: false) }
+            attentionForward(out: atty, att: a.att + range.lowerBound * h * t * t, attStride: t * t, qkv: qkv,
+                             batch: b, time: t, channels: c, heads: h)
+            linearForward(out: res1, inp: atty, weight: p + w.projWeight, bias: p + w.projBias, residual: x,
+                          rows: n, inChannels: c, outChannels: c)
+            layerNormForward(out: ln2, mean: a.ln2Mean + r0, rstd: a.ln2Rstd + r0, inp: res1,
+                             weight: p + w.ln2Weight, bias: p + w.ln2Bias, rows: n, channels: c, epsilon: eps)
+            linearForward(out: fch, inp: ln2, weight: p + w.fcWeight, bias: p + w.fcBias, residual: nil,
+                          rows: n, inChannels: c, outChannels: m)
+            geluForward(out: fchGelu, inp: fch, count: n * m)
+            linearForward(out: res2, inp: fchGelu, weight: p + w.fcProjWeight, bias: p + w.fcProjBias, residual: res1,
+                          rows: n, inChannels: m, outChannels: c)
+            x = UnsafePointer(res2)
+        }
+        layerNormForward(out: ws.lnf + r0 * c, mean: ws.lnfMean + r0, rstd: ws.lnfRstd + r0, inp: x,
+                         weight: p + o.lnfWeight, bias: p + o.lnfBias, rows: n, channels: c, epsilon: eps)
+        linearForward(out: ws.q + r0 * config.actions, inp: ws.lnf + r0 * c, weight: p + o.headWeight, bias: p + o.headBias,
+                      residual: nil, rows: n, inChannels: c, outChannels: config.actions)
+    }
+
+    /// Rotates (or un-rotates, for gradients) the q and k parts of `b` sequences of qkv rows,
+    /// positions 0..<T.
+    ///
+    /// - qkv: (b, T, 3C)
+    func applyRotary(_ rotary: RotaryTable, qkv: UnsafeMutablePointer<Float>, sequences b: Int, time t: Int, inverse: Bool) {
+        let c = config.dModel
+        rotary.cos.withUnsafeBufferPointer { cos in
+            rotary.sin.withUnsafeBufferPointer { sin in
+                for s in 0..<b {
+                    let x = qkv + s * t * 3 * c
+                    if inverse {
+                        rotaryBackward(dx: x, rowStride: 3 * c, rows: t, chunks: 2 * config.heads, headSize: config.headSize,
+                                       cos: cos.baseAddress!, sin: sin.baseAddress!, cosRowStride: rotary.half)
+                    } else {
+                        rotaryForward(x: x, rowStride: 3 * c, rows: t, chunks: 2 * config.heads, headSize: config.headSize,
+                                      cos: cos.baseAddress!, sin: sin.baseAddress!, cosRowStride: rotary.half)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+extension Transformer {
+    /// Inference-only forward pass (target network, evaluation): the same Q-values as
+    /// `forward`, but every block reuses one block's worth of scratch and nothing is kept
+    /// for a backward pass.
+    ///
+    /// - Parameters:
+    ///   - tokens: (B, T, K)
+    ///   - q: (B, T, A) output
+    public func predict(tokens: UnsafeBufferPointer<Int32>, batch: Int, time: Int, into q: UnsafeMutableBufferPointer<Float>) {
+        checkShape(tokens: tokens.count, batch: batch, time: time)
+        precondition(q.count == batch * time * config.actions, "q needs (B, T, A) = \(batch * time * config.actions) values, has \(q.count)")
+        reserveInference(batch: batch, time: time)
+        let ws = inference!
+        for r in 0..<(batch * time) { ws.positions[r] = Int32(r % time) }
+        let parts = shards(batch: batch)
+        pool.parallelFor(parts.count) { s in
+            inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: s, sequences: parts[s], time: time, kvSink: nil)
+        }
+    }
+
+    /// `predict` for arrays; returns (B, T, A) Q-values.
+    public func predict(tokens: [Int32], batch: Int, time: Int) -> [Float] {
+        var q = [Float](repeating: 0, count: batch * time * config.actions)
+        tokens.withUnsafeBufferPointer { t in q.withUnsafeMutableBufferPointer { predict(tokens: t, batch: batch, time: time, into: $0) } }
+        return q
+    }
+
+    /// Inference over sequences `range` on one thread. `kvSink(layer, qkv)` sees each
+    /// block's (b, T, 3C) qkv rows after rotary, which is how a KV cache is prefilled.
+    ///
+    /// - tokens: (B, T, K)
+    /// - q: (B, T, A) output
+    func inferShard(
+        _ ws: InferenceWorkspace, tokens: UnsafePointer<Int32>, q: UnsafeMutablePointer<Float>,
+        shard: Int, sequences range: Range<Int>, time t: Int, kvSink: ((Int, UnsafePointer<Float>) -> Void)?
+    ) {
+        let c = config.dModel, m = config.mlpHidden, h = config.heads, k = config.featureCount
+        let b = range.count, n = b * t, r0 = range.lowerBound * t
+        let p = UnsafePointer(parameters.pointer), o = layout.offsets
+        let eps = Float(config.layerNormEpsilon)
+        let x = ws.x + r0 * c, ln = ws.ln + r0 * c, qkv = ws.qkv + r0 * 3 * c, atty = ws.atty + r0 * c, fch = ws.fch + r0 * m
+        embeddingForward(
+            out: x, tokens: tokens + r0 * k, rows: n, parameters: p, tableOffsets: o.features,
+            vocabularies: config.featureVocabularies, positionOffset: o.position, positions: ws.positions + r0, channels: c)
+        for (l, w) in o.blocks.enumerated() {
+            layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + w.ln1Weight, bias: p + w.ln1Bias,
+                             rows: n, channels: c, epsilon: eps)
+            linearForward(out: qkv, inp: ln, weight: p + w.qkvWeight, bias: p + w.qkvBias, residual: nil,
+                          rows: n, inChannels: c, outChannels: 3 * c)
+            if let rotary { applyRotary(rotary, qkv: qkv, sequences: b, time: t, inverse: false) }
+            kvSink?(l, qkv)
+            attentionForward(out: atty, att: ws.attScratch + shard * t * t, attStride: 0, qkv: qkv,
+                             batch: b, time: t, channels: c, heads: h)
+            linearForward(out: x, inp: atty, weight: p + w.projWeight, bias: p + w.projBias, residual: x,
+                          rows: n, inChannels: c, outChannels: c)
+            layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + w.ln2Weight, bias: p + w.ln2Bias,
+                             rows: n, channels: c, epsilon: eps)
+            linearForward(out: fch, inp: ln, weight: p + w.fcWeight, bias: p + w.fcBias, residual: nil,
+                          rows: n, inChannels: c, outChannels: m)
+            geluForward(out: fch, inp: fch, count: n * m)
+            linearForward(out: x, inp: fch, weight: p + w.fcProjWeight, bias: p + w.fcProjBias, residual: x,
+                          rows: n, inChannels: m, outChannels: c)
+        }
+        layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + o.lnfWeight, bias: p + o.lnfBias,
+                         rows: n, channels: c, epsilon: eps)
+        linearForward(out: q + r0 * config.actions, inp: ln, weight: p + o.headWeight, bias: p + o.headBias,
+                      residual: nil, rows: n, inChannels: c, outChannels: config.actions)
+    }
+}

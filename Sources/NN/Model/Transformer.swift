@@ -1,0 +1,102 @@
+/// A decoder-only causal transformer Q-network: token features → embeddings → `layers`
+/// pre-LayerNorm blocks (causal multi-head attention, GELU MLP) → final LayerNorm →
+/// a linear head giving `actions` Q-values at every position.
+///
+/// All parameters live in one contiguous buffer (`parameters`, laid out by `layout`), and
+/// so do their gradients (`gradients`), which makes AdamW, target-network updates, weight
+/// broadcasts and checkpoints single loops or copies.
+///
+/// Training: `forward(tokens:batch:time:)` keeps activations, `backward(dQ:)` fills
+/// `gradients`. Inference (target network, evaluation): `predict`, which keeps nothing.
+/// Work is split across `pool`'s threads by sequence.
+///
+/// Not thread-safe: use one instance from one thread at a time.
+public final class Transformer {
+    public let config: TransformerConfig
+    public let layout: ParameterLayout
+    /// All parameters, `layout.count` floats.
+    public let parameters: ParameterBuffer
+    /// Gradients of the last `backward`, laid out like `parameters`.
+    public let gradients: ParameterBuffer
+    /// Threads the passes are split across.
+    public let pool: WorkerPool
+
+    let rotary: RotaryTable?
+    var training: TrainingWorkspace?
+    var inference: InferenceWorkspace?
+    /// Gradient buffers of shards 1…; shard 0 writes `gradients` directly.
+    var shardGradients: [ParameterBuffer] = []
+    /// (B, T) of the last training forward pass, nil when backward has nothing to use.
+    var lastForward: (batch: Int, time: Int)?
+
+    /// A freshly initialised model (GPT-2 initialisation, see `initializeParameters(seed:)`).
+    public init(config: TransformerConfig, seed: UInt64 = 0, pool: WorkerPool = .shared) throws {
+        try config.validate()
+        self.config = config
+        self.pool = pool
+        layout = ParameterLayout(config: config)
+        parameters = ParameterBuffer(count: layout.count)
+        gradients = ParameterBuffer(count: layout.count)
+        rotary = config.positional == .rotary
+            ? RotaryTable(headSize: config.headSize, positions: config.contextLength, base: config.rotaryBase) : nil
+        initializeParameters(seed: seed)
+    }
+
+    /// GPT-2 initialisation, deterministic in `seed`: every matrix and embedding
+    /// N(0, 0.02²), the residual projections (`attn.proj.weight`, `mlp.proj.weight`)
+    /// N(0, (0.02/√(2·layers))²) so the residual stream's variance does not grow with depth,
+    /// biases 0, LayerNorm gains 1. Values are drawn in layout order from one `SplitMix64`.
+    public func initializeParameters(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let residualStd = 0.02 / (2 * Double(config.layers)).squareRoot()
+        for spec in layout.tensors {
+            let values = parameters[spec]
+            if spec.name.hasSuffix("ln1.weight") || spec.name.hasSuffix("ln2.weight") || spec.name == "ln_f.weight" {
+                values.update(repeating: 1)
+            } else if spec.shape.count == 1 {
+                values.update(repeating: 0)
+            } else {
+                let std = spec.name.hasSuffix("attn.proj.weight") || spec.name.hasSuffix("mlp.proj.weight") ? residualStd : 0.02
+                for i in values.indices { values[i] = Float(rng.nextGaussian() * std) }
+            }
+        }
+    }
+
+    /// Number of parameters.
+    public var parameterCount: Int { layout.count }
+
+    /// Allocates training activations for batches up to `batch × time` now rather than on
+    /// the first forward pass.
+    public func reserveTraining(batch: Int, time: Int) {
+        if let training, training.fits(batch: batch, time: time) { return }
+        let shards = pool.threadCount
+        training = TrainingWorkspace(config: config, batch: batch, time: time, shards: shards)
+        if shardGradients.count != shards - 1 {
+            shardGradients = (1..<max(shards, 1)).map { _ in ParameterBuffer(count: layout.count) }
+        }
+    }
+
+    /// Allocates inference scratch for batches up to `batch × time`.
+    public func reserveInference(batch: Int, time: Int) {
+        if let inference, inference.fits(batch: batch, time: time) { return }
+        inference = InferenceWorkspace(config: config, batch: batch, time: time, shards: pool.threadCount)
+    }
+
+    /// Bytes held by workspaces (activations and scratch), for memory reports.
+    public var workspaceBytes: Int {
+        (training?.byteCount ?? 0) + (inference?.byteCount ?? 0) + shardGradients.count * layout.count * 4
+    }
+
+    /// Sequence ranges of each shard: contiguous, as equal as possible, at most one per thread.
+    func shards(batch: Int) -> [Range<Int>] {
+        let count = max(1, min(pool.threadCount, batch))
+        return (0..<count).map { s in (s * batch / count)..<((s + 1) * batch / count) }
+    }
+
+    func checkShape(tokens: Int, batch: Int, time: Int) {
+        precondition(batch >= 1 && time >= 1, "batch and time must be positive")
+        precondition(time <= config.contextLength, "time \(time) exceeds contextLength \(config.contextLength)")
+        precondition(tokens == batch * time * config.featureCount,
+                     "tokens has \(tokens) values; (B, T, K) = (\(batch), \(time), \(config.featureCount)) needs \(batch * time * config.featureCount)")
+    }
+}

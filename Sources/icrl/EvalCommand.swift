@@ -1,0 +1,174 @@
+import ArgumentParser
+import Evaluation
+import FrozenLake
+
+/// `icrl eval`: in-context learning curves — success rate by episode index — of one or
+/// more agents on the same held-out maps.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Success rate by episode of agents on held-out maps (in-context learning curves).",
+        discussion: """
+            A trial is E consecutive episodes on one map; the agent keeps what it learned
+            across the trial's episodes and forgets it between maps. The table shows, for
+            each episode index, the fraction of maps on which that episode reached a goal.
+            Maps come from the suite's evaluation split, which never overlaps the maps
+            training draws. The same --seed gives the same maps, starts and results.
+
+            Agents (compare several with --agent a,b or repeated --agent):
+            \(ClassicalAgentKind.allCases.map { "  \($0.rawValue.padding(9))\($0.summary)" }.joined(separator: "\n"))
+
+            Examples:
+              icrl eval --agent oracle --suite in-dist
+              icrl eval --agent random,qlearning,oracle,known-map --maps 200 --episodes 30
+              icrl eval --agent oracle --suite ood --slippery --json
+              icrl eval --agent qlearning --maps 5 --trace runs/q.jsonl   # replay with scripts/replay_trace_gym.py
+            """
+    )
+
+    @Option(
+        name: .customLong("agent"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Agent to evaluate: \(ClassicalAgentKind.names). Repeat or comma-separate to compare agents on the same maps.",
+            valueName: "name"))
+    var agentNames: [String] = []
+
+    @OptionGroup var trials: EvalTrialOptions
+    @OptionGroup var output: EvalOutputOptions
+
+    /// The agents named on the command line, in order, without duplicates.
+    func classicalAgents() throws -> [ClassicalAgentKind] {
+        var kinds: [ClassicalAgentKind] = []
+        for name in agentNames.flatMap({ $0.split(separator: ",") }).map({ $0.trimmedSpaces() }) where !name.isEmpty {
+            guard let kind = ClassicalAgentKind(rawValue: name) else {
+                throw ValidationError("unknown agent '\(name)'; choose from \(ClassicalAgentKind.names)")
+            }
+            if !kinds.contains(kind) { kinds.append(kind) }
+        }
+        return kinds
+    }
+
+    func validate() throws {
+        guard try !classicalAgents().isEmpty else {
+            throw ValidationError("name an agent to evaluate, e.g. --agent oracle (choices: \(ClassicalAgentKind.names))")
+        }
+    }
+
+    func run() throws {
+        let specs = trials.trialSpecs()
+        let harness = trials.harness()
+        let trace = try output.traceWriter()
+        var results: [EvaluationResult] = []
+        for kind in try classicalAgents() {
+            // Only known-map reads `revealedMap`; see ClassicalAgentKind.seesMap.
+            results.append(try harness.run(agentName: kind.rawValue, trials: specs, trace: trace) { setup in
+                kind.makeAgent(revealing: setup.revealedMap)
+            })
+        }
+        try output.emit(results, suite: trials.suite, title: trials.title)
+    }
+}
+
+/// Which trials `icrl eval` runs: suite, number of maps and episodes, dynamics, seed.
+struct EvalTrialOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Map suite: \(MapSuite.names). in-dist = the paper's 3-5 x 3-5 maps; ood = 6-7 x 6-7; 4x4/8x8 = Gymnasium's generate_random_map.", valueName: "name"))
+    var suite: String = MapSuite.inDistribution.rawValue
+
+    @Option(help: "Number of maps (trials), drawn from the suite's evaluation split; the paper used 50.")
+    var maps: Int = 50
+
+    @Option(help: "Episodes per map; the agent keeps its memory across them. The paper used 30.")
+    var episodes: Int = 30
+
+    @Option(help: "Seed for the maps, start cells, slips and agents' randomness.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Slippery ice (Gymnasium's is_slippery): moves go sideways with probability 1 - success rate. The paper's setting is not slippery.")
+    var slippery = false
+
+    @Option(name: .customLong("success-rate"), help: "With --slippery: probability of moving in the intended direction (Gymnasium's success_rate); each sideways move gets half the rest.")
+    var successRate: Double = 1.0 / 3.0
+
+    @Option(name: .customLong("max-steps"), help: "Steps before an episode is truncated (default: 100, or 200 for the 8x8 suite, as Gymnasium registers them).")
+    var maxSteps: Int?
+
+    func validate() throws {
+        guard MapSuite(rawValue: suite) != nil else {
+            throw ValidationError("unknown suite '\(suite)'; choose from \(MapSuite.names)")
+        }
+        guard maps >= 1 else { throw ValidationError("--maps must be at least 1 (try --maps 50)") }
+        guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1 (try --episodes 30)") }
+        guard (0.0...1.0).contains(successRate) else {
+            throw ValidationError("--success-rate must lie between 0 and 1 (Gymnasium's default is 0.333)")
+        }
+        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1 (Gymnasium uses 100)") }
+    }
+
+    /// The validated suite.
+    var mapSuite: MapSuite { MapSuite(rawValue: suite)! }
+
+    /// Dynamics of every trial.
+    var config: EnvConfig {
+        EnvConfig(slippery: slippery, successRate: successRate, maxSteps: maxSteps ?? mapSuite.defaultMaxSteps)
+    }
+
+    /// One stationary trial per evaluation map.
+    func trialSpecs() -> [TrialSpec] { TrialSpec.suite(mapSuite, count: maps, seed: seed) }
+
+    /// The harness for these trials.
+    func harness() -> EvaluationHarness { EvaluationHarness(episodesPerTrial: episodes, config: config, seed: seed) }
+
+    /// One line describing the run, above the table.
+    var title: String {
+        let dynamics = slippery ? "slippery (success rate \(formatted(successRate)))" : "not slippery"
+        return "suite \(suite) · \(maps) maps · \(episodes) episodes · \(dynamics) · max \(config.maxSteps) steps · seed \(seed)"
+    }
+
+    private func formatted(_ value: Double) -> String {
+        let thousandths = Int((value * 1000).rounded())
+        return "\(thousandths / 1000).\(String(thousandths % 1000).leftPadded(3, with: "0"))"
+    }
+}
+
+/// How `icrl eval` reports: a table, JSON lines, and optionally a trace file.
+struct EvalOutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON object per agent, {\"suite\",\"agent\",\"maps\",\"episodes\",\"success_by_episode\",\"mean_success\"}, instead of the table.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Write every episode as a JSON line to this file ({\"map\",\"slippery\",\"episode\",\"steps\":[{\"s\",\"a\",\"r\",\"s2\",\"terminated\",\"truncated\"}]}), replayable in Gymnasium.", valueName: "file"))
+    var trace: String?
+
+    /// The trace file, if one was asked for.
+    func traceWriter() throws -> TraceWriter? {
+        guard let trace else { return nil }
+        return try TraceWriter(path: trace)
+    }
+
+    /// Prints the results as JSON lines or as a table.
+    func emit(_ results: [EvaluationResult], suite: String, title: String) throws {
+        if json {
+            for result in results { print(result.jsonLine(suite: suite)) }
+        } else {
+            print(EvaluationResult.table(results, title: title), terminator: "")
+        }
+    }
+}
+
+extension String {
+    /// The string padded with spaces on the right to `width` characters.
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+
+    /// The string padded on the left with `pad` to `width` characters.
+    fileprivate func leftPadded(_ width: Int, with pad: Character) -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}
+
+extension Substring {
+    /// The text without surrounding spaces.
+    fileprivate func trimmedSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

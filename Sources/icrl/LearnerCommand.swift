@@ -1,0 +1,59 @@
+import ArgumentParser
+import Cluster
+import DQN
+import Foundation
+import Logging
+
+/// `icrl learner`: one learner process of a cluster.
+struct LearnerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learner",
+        abstract: "Run the learner: receive experience, train the transformer with DQN, broadcast weights.",
+        discussion: """
+            Binds three ports from --bind tcp://HOST:PORT: PORT (experience, PULL), PORT+1
+            (weights, PUB) and PORT+2 (control, ROUTER). Actors need only that address:
+              icrl learner --bind tcp://*:5555 --out runs/exp1 --preset best
+              icrl actor --learner tcp://LEARNER_HOST:5555      # on every rollout machine
+            SIGTERM or Ctrl-C stops it cleanly: actors are told to leave and metrics flushed.
+            """
+    )
+
+    @Option(help: "Address to bind: tcp://HOST:PORT; PORT+1 and PORT+2 are used too.")
+    var bind = "tcp://*:5555"
+
+    @Option(help: "Run folder: config.json, metrics.jsonl, checkpoints, logs.")
+    var out: String?
+
+    @OptionGroup var runConfig: RunConfigOptions
+
+    @Option(help: "Stop after this many minutes (default: run until stopped).")
+    var minutes: Double?
+
+    @Option(help: "Stop after this many updates.")
+    var updates: Int?
+
+    @Option(help: "Train from this experience file (written by icrl collect) instead of, or before, live actors.")
+    var dataset: String?
+
+    func validate() throws {
+        _ = try Endpoints(base: bind)
+        if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
+        if let updates, updates <= 0 { throw ValidationError("--updates must be positive") }
+        if let dataset, !FileManager.default.fileExists(atPath: dataset) {
+            throw ValidationError("--dataset \(dataset) does not exist; write one with icrl collect")
+        }
+    }
+
+    func run() throws {
+        Signals.installStopHandlers()
+        let config = try runConfig.load()
+        var options = LearnerService.Options(
+            endpoints: try Endpoints(base: bind), runFolder: out.map { URL(fileURLWithPath: $0) }, config: config,
+            learnerID: "\(ProcessInfo.processInfo.hostName)/\(getpid())")
+        options.maxSeconds = minutes.map { $0 * 60 }
+        options.maxUpdates = updates
+        options.dataset = dataset.map { URL(fileURLWithPath: $0) }
+        let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
+        try service.run(stop: stopRequested)
+    }
+}

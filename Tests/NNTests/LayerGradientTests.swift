@@ -1,0 +1,127 @@
+import Testing
+@testable import NN
+
+/// Every layer's backward pass against central finite differences of its naive Double
+/// forward pass, for L = Σ w·out with random w.
+@Suite("Layer gradients")
+struct LayerGradientTests {
+    @Test("embedding tables (and learned positions)")
+    func embedding() {
+        var random = TestRandom(1)
+        let c = 8, n = 6, vocab = [5, 3], offsets = [0, 5 * c], positionOffset = 8 * c, context = 4
+        let params = random.floats(8 * c + context * c)
+        let tokens: [Int32] = (0..<n).flatMap { r in [Int32(r % 5), Int32((r * 2) % 3)] }
+        let positions: [Int32] = (0..<n).map { Int32($0 % context) }
+        let w = random.floats(n * c)
+        var out = [Float](repeating: 0, count: n * c)
+        embeddingForward(out: &out, tokens: tokens, rows: n, parameters: params, tableOffsets: offsets, vocabularies: vocab,
+                         positionOffset: positionOffset, positions: positions, channels: c)
+        var grad = [Float](repeating: 0, count: params.count)
+        embeddingBackward(gradients: &grad, dout: w, tokens: tokens, rows: n, tableOffsets: offsets,
+                          positionOffset: positionOffset, positions: positions, channels: c)
+        let loss: ([Double]) -> Double = { p in
+            let tables = [Array(p[0..<(5 * c)]), Array(p[(5 * c)..<(8 * c)])]
+            let y = ReferenceKernels.embedding(tokens: tokens, rows: n, tables: tables, positionTable: Array(p[(8 * c)...]),
+                                               positions: positions.map(Int.init), channels: c)
+            return weightedSum(y, w)
+        }
+        let p = params.map(Double.init)
+        let numeric = p.indices.map { centralDifference(p, $0, loss) }
+        #expect(gradientErrorRatio(grad, numeric) <= 1)
+        #expect(maxAbsDiff(out, ReferenceKernels.embedding(tokens: tokens, rows: n, tables: [Array(p[0..<(5 * c)]), Array(p[(5 * c)..<(8 * c)])],
+                                                          positionTable: Array(p[(8 * c)...]), positions: positions.map(Int.init), channels: c)) < 1e-6)
+    }
+
+    @Test("layernorm: input, gain and bias")
+    func layerNorm() {
+        var random = TestRandom(2)
+        let n = 5, c = 16, eps = 1e-5
+        let x = random.floats(n * c, scale: 2), weight = random.floats(c).map { $0 + 1 }, bias = random.floats(c)
+        let w = random.floats(n * c)
+        var out = [Float](repeating: 0, count: n * c), mean = [Float](repeating: 0, count: n), rstd = mean
+        layerNormForward(out: &out, mean: &mean, rstd: &rstd, inp: x, weight: weight, bias: bias, rows: n, channels: c, epsilon: Float(eps))
+        var dx = [Float](repeating: 0, count: n * c), dw = [Float](repeating: 0, count: c), db = dw
+        layerNormBackward(dinp: &dx, dweight: &dw, dbias: &db, dout: w, inp: x, weight: weight, mean: mean, rstd: rstd, rows: n, channels: c)
+        let xd = x.map(Double.init), wd = weight.map(Double.init), bd = bias.map(Double.init)
+        let ref = ReferenceKernels.layerNorm(xd, weight: wd, bias: bd, rows: n, channels: c, epsilon: eps)
+        #expect(maxAbsDiff(out, ref) < 1e-5)
+        let numX = xd.indices.map { centralDifference(xd, $0) { weightedSum(ReferenceKernels.layerNorm($0, weight: wd, bias: bd, rows: n, channels: c, epsilon: eps), w) } }
+        let numW = wd.indices.map { centralDifference(wd, $0) { weightedSum(ReferenceKernels.layerNorm(xd, weight: $0, bias: bd, rows: n, channels: c, epsilon: eps), w) } }
+        let numB = bd.indices.map { centralDifference(bd, $0) { weightedSum(ReferenceKernels.layerNorm(xd, weight: wd, bias: $0, rows: n, channels: c, epsilon: eps), w) } }
+        #expect(gradientErrorRatio(dx, numX) <= 1)
+        #expect(gradientErrorRatio(dw, numW) <= 1)
+        #expect(gradientErrorRatio(db, numB) <= 1)
+    }
+
+    @Test("linear layer and Q head: input, weight and bias", arguments: [(7, 12, 20), (9, 16, 4)])
+    func linear(shape: (Int, Int, Int)) {
+        let (n, c, oc) = shape
+        var random = TestRandom(3)
+        let x = random.floats(n * c), weight = random.floats(oc * c), bias = random.floats(oc)
+        let residual = random.floats(n * oc)
+        let w = random.floats(n * oc)
+        var out = [Float](repeating: 0, count: n * oc)
+        linearForward(out: &out, inp: x, weight: weight, bias: bias, residual: residual, rows: n, inChannels: c, outChannels: oc)
+        let xd = x.map(Double.init), wd = weight.map(Double.init), bd = bias.map(Double.init)
+        var ref = ReferenceKernels.linear(xd, weight: wd, bias: bd, rows: n, inChannels: c, outChannels: oc)
+        for i in ref.indices { ref[i] += Double(residual[i]) }
+        #expect(maxAbsDiff(out, ref) < 1e-5)
+        var dx = [Float](repeating: 0, count: n * c), dw = [Float](repeating: 0, count: oc * c), db = [Float](repeating: 0, count: oc)
+        linearBackward(dinp: &dx, dweight: &dw, dbias: &db, dout: w, inp: x, weight: weight, rows: n, inChannels: c, outChannels: oc)
+        let f: ([Double], [Double], [Double]) -> Double = { weightedSum(ReferenceKernels.linear($0, weight: $1, bias: $2, rows: n, inChannels: c, outChannels: oc), w) }
+        #expect(gradientErrorRatio(dx, xd.indices.map { centralDifference(xd, $0) { f($0, wd, bd) } }) <= 1)
+        #expect(gradientErrorRatio(dw, wd.indices.map { centralDifference(wd, $0) { f(xd, $0, bd) } }) <= 1)
+        #expect(gradientErrorRatio(db, bd.indices.map { centralDifference(bd, $0) { f(xd, wd, $0) } }) <= 1)
+    }
+
+    @Test("GELU (tanh approximation)")
+    func gelu() {
+        var random = TestRandom(4)
+        let x = random.floats(37, scale: 3), w = random.floats(37)
+        var out = [Float](repeating: 0, count: 37), dx = out
+        geluForward(out: &out, inp: x, count: 37)
+        geluBackward(dinp: &dx, inp: x, dout: w, count: 37)
+        let xd = x.map(Double.init)
+        #expect(maxAbsDiff(out, ReferenceKernels.gelu(xd)) < 1e-6)
+        #expect(gradientErrorRatio(dx, xd.indices.map { centralDifference(xd, $0) { weightedSum(ReferenceKernels.gelu($0), w) } }) <= 1)
+    }
+
+    /// T = 7 is one attention block; T = 70 spans two blocks of 64 and 6, exercising the
+    /// causal blocking of the forward and backward passes.
+    @Test("causal attention with rotary, gradient w.r.t. pre-rotary qkv", arguments: [7, 70])
+    func attention(time t: Int) {
+        var random = TestRandom(5)
+        let b = 2, c = 8, h = 2, hs = c / h, n = b * t
+        let qkv0 = random.floats(n * 3 * c)
+        let w = random.floats(n * c)
+        let table = RotaryTable(headSize: hs, positions: t, base: 10_000)
+        var qkv = qkv0
+        for s in 0..<b {
+            qkv.withUnsafeMutableBufferPointer { p in
+                rotaryForward(x: p.baseAddress! + s * t * 3 * c, rowStride: 3 * c, rows: t, chunks: 2 * h, headSize: hs,
+                              cos: table.cos, sin: table.sin, cosRowStride: table.half)
+            }
+        }
+        var out = [Float](repeating: 0, count: n * c), att = [Float](repeating: 0, count: b * h * t * t)
+        attentionForward(out: &out, att: &att, attStride: t * t, qkv: qkv, batch: b, time: t, channels: c, heads: h)
+        var dqkv = [Float](repeating: 0, count: n * 3 * c), scratch = [Float](repeating: 0, count: t * t)
+        attentionBackward(dqkv: &dqkv, scratch: &scratch, dout: w, qkv: qkv, att: att, batch: b, time: t, channels: c, heads: h)
+        for s in 0..<b {
+            dqkv.withUnsafeMutableBufferPointer { p in
+                rotaryBackward(dx: p.baseAddress! + s * t * 3 * c, rowStride: 3 * c, rows: t, chunks: 2 * h, headSize: hs,
+                               cos: table.cos, sin: table.sin, cosRowStride: table.half)
+            }
+        }
+        let positions = (0..<n).map { $0 % t }
+        let f: ([Double]) -> [Double] = { x in
+            ReferenceKernels.attention(ReferenceKernels.rotary(x, rows: n, channels: c, heads: h, positions: positions, base: 10_000),
+                                       batch: b, time: t, channels: c, heads: h)
+        }
+        let xd = qkv0.map(Double.init)
+        #expect(maxAbsDiff(out, f(xd)) < 1e-5)
+        // Sample the inputs for the long case: each difference costs two naive passes.
+        let indices = t <= 8 ? Array(xd.indices) : (0..<150).map { ($0 * 7919) % xd.count }
+        let numeric = indices.map { centralDifference(xd, $0) { weightedSum(f($0), w) } }
+        #expect(gradientErrorRatio(indices.map { dqkv[$0] }, numeric) <= 1)
+    }
+}
