@@ -23,6 +23,8 @@ public final class ActorService {
         public var maxSeconds: Double?
         /// Chunks held locally while the learner is unreachable; older ones are dropped (counted).
         public var maxPendingChunks = 20_000
+        /// Chunks waiting to be sent before the actor pauses its environments.
+        public var backlogChunks = 16
         public var statsSeconds: Double = 5
 
         public init(endpoints: Endpoints, actorID: String, seed: UInt64) {
@@ -61,7 +63,12 @@ public final class ActorService {
         try weightsSocket.subscribe()
         try weightsSocket.connect(options.endpoints.weights)
         let push = try ZMQSocket(context, .push)
-        try push.setOption(ZMQ_SNDHWM, 2_000)
+        // A short send queue: experience waiting in queues goes stale (policy lag), and the
+        // learner's back-pressure should reach the environments quickly.
+        try push.setOption(ZMQ_SNDHWM, 16)
+        // Kernel socket buffers hold experience too (megabytes on loopback by default):
+        // keep them small so back-pressure is felt in milliseconds, not minutes.
+        try push.setOption(ZMQ_SNDBUF, 64 << 10)
         try push.setLinger(milliseconds: 2_000)
         try push.connect(options.endpoints.experience)
         defer {
@@ -138,26 +145,32 @@ public final class ActorService {
                 }
             }
             let epsilon = config.rollout.epsilon(updates: Int(version))
-            worker.step(policy: policy, epsilon: epsilon) { s in
-                var flags: StepFlags = []
-                if s.step.terminated { flags.insert(.terminated) }
-                if s.step.truncated { flags.insert(.truncated) }
-                if s.step.startsEpisode { flags.insert(.episodeStart) }
-                if s.step.flags & TrialStep.mapStartBit != 0 { flags.insert(.mapStart) }
-                let behaviour = Behaviour(s.behaviour)
-                for chunk in builders[s.slot].add(
-                    observation: Int(s.step.observation), action: Int(s.step.action), reward: Double(s.step.reward),
-                    nextObservation: Int(s.step.nextObservation), flags: flags, rows: Int(s.step.rows), cols: Int(s.step.cols),
-                    trialID: s.trialID, behaviour: behaviour, policyVersion: version, sequence: &sequence)
-                {
-                    pending.append(WireCodec.encode(chunk))
+            // Back-pressure: while the learner is not taking chunks, wait instead of piling them up.
+            let backlog = pending.count - pendingHead
+            if backlog >= options.backlogChunks {
+                Thread.sleep(forTimeInterval: 0.001)
+            } else {
+                worker.step(policy: policy, epsilon: epsilon) { s in
+                    var flags: StepFlags = []
+                    if s.step.terminated { flags.insert(.terminated) }
+                    if s.step.truncated { flags.insert(.truncated) }
+                    if s.step.startsEpisode { flags.insert(.episodeStart) }
+                    if s.step.flags & TrialStep.mapStartBit != 0 { flags.insert(.mapStart) }
+                    let behaviour = Behaviour(s.behaviour)
+                    for chunk in builders[s.slot].add(
+                        observation: Int(s.step.observation), action: Int(s.step.action), reward: Double(s.step.reward),
+                        nextObservation: Int(s.step.nextObservation), flags: flags, rows: Int(s.step.rows), cols: Int(s.step.cols),
+                        trialID: s.trialID, behaviour: behaviour, policyVersion: version, sequence: &sequence)
+                    {
+                        pending.append(WireCodec.encode(chunk))
+                    }
+                    if s.endsTrial {
+                        if let last = builders[s.slot].finish(sequence: &sequence) { pending.append(WireCodec.encode(last)) }
+                        builders[s.slot].beginTrial()
+                    }
                 }
-                if s.endsTrial {
-                    if let last = builders[s.slot].finish(sequence: &sequence) { pending.append(WireCodec.encode(last)) }
-                    builders[s.slot].beginTrial()
-                }
+                statsSteps += config.rollout.environments
             }
-            statsSteps += config.rollout.environments
             // Ship what the learner will take now; keep the rest, bounded.
             while pendingHead < pending.count, try push.send(pending[pendingHead], dontWait: true) {
                 pendingHead += 1

@@ -1,6 +1,7 @@
 import CZeroMQ
 import DQN
 import Foundation
+import Synchronization
 import Transport
 
 /// The learner's experience loop, on its own thread: PULL → decode → validate →
@@ -29,12 +30,19 @@ public final class ExperienceIngest: Sendable {
         // libzmq drops a peer that sends a larger frame before we ever see it; the frame
         // never reaches decode, so the validator's size check covers the rest.
         try pull.setMaxMessageSize(Int64(maxFrameBytes))
-        try pull.setHighWaterMark(10_000)
+        // Per connection; small, so a throttled learner holds little stale experience.
+        try pull.setHighWaterMark(64)
+        try pull.setOption(ZMQ_RCVBUF, 64 << 10)
         try pull.setLinger(milliseconds: 0)
+        try pull.setReceiveTimeout(milliseconds: 100)
         try pull.bind(endpoint)
         bound(try pull.lastEndpoint)
         let decoder = WireDecoder(maxBytes: maxFrameBytes)
-        while true {
+        while !state.stopping.load(ordering: .relaxed) {
+            if state.stepsAccepted.load(ordering: .relaxed) >= state.ingestBudget.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: 0.002)
+                continue
+            }
             let message: ZMQMessage?
             do {
                 message = try pull.receiveMessage()
@@ -46,6 +54,7 @@ public final class ExperienceIngest: Sendable {
             guard let message else { continue }
             ingest(message, decoder: decoder)
         }
+        return
     }
 
     /// Decodes, validates and stores one frame (also used by the offline dataset reader).
@@ -90,6 +99,7 @@ public final class ExperienceIngest: Sendable {
             }
             s.lastSequence[chunk.incarnation] = chunk.sequence
             s.stepsReceived += chunk.count
+            state.stepsAccepted.add(chunk.count, ordering: .relaxed)
             s.chunksReceived += 1
             for step in steps where step.endsEpisode {
                 s.episodesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1

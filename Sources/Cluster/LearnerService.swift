@@ -94,6 +94,8 @@ public final class LearnerService {
         if let dataset = options.dataset {
             try load(dataset: dataset, into: ingest)
         }
+        let stepsPerUpdate = max(1, config.dqn.batchSize * config.dqn.windowLength / max(1, Int(config.replayRatio)))
+        state.ingestBudget.store(config.minReplaySteps + stepsPerUpdate, ordering: .relaxed)
         state.shared.withLock {
             $0.weightsVersion = UInt64(learner.updates)
             $0.weightsFrame = weightsFrame(version: UInt64(learner.updates))
@@ -145,6 +147,7 @@ public final class LearnerService {
             if sampled {
                 let stats = learner.trainOnSampledBatch()
                 window.add(stats)
+                state.ingestBudget.add(stepsPerUpdate, ordering: .relaxed)
                 if learner.updates % config.broadcastEvery == 0 {
                     let frame = weightsFrame(version: UInt64(learner.updates))
                     state.shared.withLock {
@@ -168,6 +171,7 @@ public final class LearnerService {
         control.requestShutdown(reason: stop.load(ordering: .relaxed) ? "learner stopped" : "training finished")
         // Give the control loop a moment to tell the actors before the context goes.
         Thread.sleep(forTimeInterval: 0.3)
+        state.stopping.store(true, ordering: .relaxed)
         publisher.close()
         context.shutdown()
         for thread in threads { thread.join() }

@@ -31,6 +31,15 @@ public final class LearnerState: Sendable {
     }
 
     public let shared: Mutex<Shared>
+    /// Total steps the ingest loop may accept so far; the trainer raises it as it updates,
+    /// which keeps the replay ratio (tokens trained per step collected) near its target.
+    /// While the budget is spent the loop stops reading, PUSH queues fill, and actors wait:
+    /// back-pressure instead of data thrown away.
+    public let ingestBudget = Atomic<Int>(.max)
+    /// Steps accepted so far (mirrors `Shared.stepsReceived`, readable without the lock).
+    public let stepsAccepted = Atomic<Int>(0)
+    /// Set when the learner is stopping, so a throttled ingest loop returns.
+    public let stopping = Atomic<Bool>(false)
     /// Monotonic clock origin for peer timestamps.
     public let start = DispatchTime.now().uptimeNanoseconds
 

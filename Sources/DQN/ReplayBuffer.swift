@@ -40,6 +40,8 @@ public struct ReplayBuffer: Sendable {
     /// Trials finished or evicted so far, for logs.
     public private(set) var completedTrials = 0
     public private(set) var evictedTrials = 0
+    /// Longest trial stored so far, for rejection sampling (never shrinks; only makes sampling a bit slower).
+    public private(set) var longestTrial = 1
     // Trial key → position in `trials` counted from `firstIndex`, to find open trials fast.
     private var open: [TrialKey: Int] = [:]
     private var firstIndex = 0
@@ -68,6 +70,7 @@ public struct ReplayBuffer: Sendable {
             }
             trials[index].steps.append(contentsOf: steps)
             storedSteps += steps.count
+            longestTrial = max(longestTrial, trials[index].steps.count)
             if done {
                 trials[index].done = true
                 open[key] = nil
@@ -78,6 +81,7 @@ public struct ReplayBuffer: Sendable {
             guard steps.count <= maxTrialSteps else { throw .trialTooLong }
             trials.append(Trial(key: key, steps: steps, done: done, behaviour: behaviour))
             storedSteps += steps.count
+            longestTrial = max(longestTrial, steps.count)
             if done {
                 completedTrials += 1
             } else {
@@ -121,7 +125,7 @@ public struct ReplayBuffer: Sendable {
         length: Int, using rng: inout G
     ) -> (trial: Int, start: Int, count: Int)? {
         guard storedSteps > 0, !trials.isEmpty else { return nil }
-        let longest = min(maxTrialSteps, storedSteps)
+        let longest = longestTrial
         // Rejection sampling: pick a trial uniformly, keep it with probability len / longest.
         for _ in 0..<10_000 {
             let index = Int.random(in: 0..<trials.count, using: &rng)

@@ -13,6 +13,10 @@ public struct RunConfig: Codable, Hashable, Sendable {
     /// Replay capacity in steps (10 bytes each) and the fill level before learning starts.
     public var replayCapacitySteps = 1_000_000
     public var minReplaySteps = 20_000
+    /// Target replay ratio: tokens trained per environment step collected. The learner
+    /// stops reading experience when actors run ahead of it (back-pressure), so on a
+    /// small machine actors do not starve the learner of CPU.
+    public var replayRatio: Double = 8
     /// Weights go to the actors every this many updates.
     public var broadcastEvery = 10
     /// Seconds between checkpoints.

@@ -23,9 +23,9 @@ public enum ClassicalAgentKind: String, Sendable, Hashable, CaseIterable, Custom
     public var summary: String {
         switch self {
         case .random: "uniformly random actions (the floor)"
-        case .qlearning: "tabular Q-learning from scratch per map (alpha 0.5, gamma 0.99, epsilon 0, optimistic Q=1)"
-        case .oracle: "belief-greedy explorer: knows the dynamics, remembers holes/goals it met (the practical ceiling)"
-        case .knownMap: "optimal play with the map revealed (BFS, or finite-horizon value iteration when slippery)"
+        case .qlearning: "tabular Q-learning per map (α 0.5, γ 0.99, ε 0, optimistic Q=1)"
+        case .oracle: "remembers the holes and goals it met (the practical ceiling)"
+        case .knownMap: "optimal play with the map revealed (BFS / value iteration)"
         }
     }
 

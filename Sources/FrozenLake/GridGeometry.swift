@@ -27,11 +27,6 @@ public struct GridGeometry: Sendable, Hashable {
         default: return row > 0 ? observation - cols : observation
         }
     }
-
-    /// Manhattan distance between two cells.
-    public func manhattan(_ a: Int, _ b: Int) -> Int {
-        abs(a / cols - b / cols) + abs(a % cols - b % cols)
-    }
 }
 
 extension FrozenLakeMap {

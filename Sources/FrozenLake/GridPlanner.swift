@@ -60,17 +60,44 @@ public enum GridPlanner {
     /// step": `V(s) = max_a Σ_d p_d · w(next)`, with `w = 1` for a target, `0` for a
     /// blocked cell and `γ·V(next)` for an open one. The discount makes shorter routes
     /// preferable among equally safe ones and guarantees convergence.
+    ///
+    /// The model is flattened once into `(next, probability)` tables so the sweeps do no
+    /// allocation (the oracle replans after every newly seen cell).
     public static func values(
         geometry: GridGeometry, roles: [Role], config: EnvConfig, gamma: Double,
         tolerance: Double = 1e-10, maxSweeps: Int = 10_000
     ) -> [Double] {
+        let moves = (0..<Action.count).map { config.moveDistribution(for: $0) }
+        let outcomes = moves[0].count
+        let open = roles.indices.filter { roles[$0] == .open }
+        // For open cell i (in `open` order), action a, outcome o:
+        // next[(i * 4 + a) * outcomes + o] and weight (probability, or 0 for blocked).
+        var next = [Int](repeating: 0, count: open.count * Action.count * outcomes)
+        var weight = [Double](repeating: 0, count: next.count)
+        var immediate = [Double](repeating: 0, count: open.count * Action.count)
+        for (i, cell) in open.enumerated() {
+            for action in 0..<Action.count {
+                for (o, move) in moves[action].enumerated() {
+                    let n = geometry.neighbor(of: cell, direction: move.direction)
+                    let slot = (i * Action.count + action) * outcomes + o
+                    next[slot] = n
+                    switch roles[n] {
+                    case .target: immediate[i * Action.count + action] += move.probability
+                    case .blocked: break
+                    case .open: weight[slot] = move.probability * gamma
+                    }
+                }
+            }
+        }
         var value = [Double](repeating: 0, count: roles.count)
         for _ in 0..<maxSweeps {
             var delta = 0.0
-            for cell in roles.indices where roles[cell] == .open {
+            for (i, cell) in open.enumerated() {
                 var best = 0.0
                 for action in 0..<Action.count {
-                    let q = actionValue(geometry: geometry, roles: roles, config: config, gamma: gamma, value: value, cell: cell, action: action)
+                    var q = immediate[i * Action.count + action]
+                    let base = (i * Action.count + action) * outcomes
+                    for o in 0..<outcomes { q += weight[base + o] * value[next[base + o]] }
                     best = max(best, q)
                 }
                 delta = max(delta, abs(best - value[cell]))

@@ -76,9 +76,9 @@ public struct MapGenerator: Sendable, Hashable {
 
     /// Draws maps until one satisfies the rule and belongs to `split`.
     public func sample(split: MapSplit, using rng: inout Xoshiro256) -> FrozenLakeMap {
+        let scratch = RejectionScratch(capacity: maximumCellCount)
         while true {
-            let map = sample(using: &rng)
-            if MapSplit.of(map) == split { return map }
+            if let map = attempt(using: &rng, scratch: scratch), MapSplit.of(map) == split { return map }
         }
     }
 

@@ -9,20 +9,22 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Success rate by episode of agents on held-out maps (in-context learning curves).",
         discussion: """
-            A trial is E consecutive episodes on one map; the agent keeps what it learned
-            across the trial's episodes and forgets it between maps. The table shows, for
-            each episode index, the fraction of maps on which that episode reached a goal.
-            Maps come from the suite's evaluation split, which never overlaps the maps
-            training draws. The same --seed gives the same maps, starts and results.
+            A trial is E consecutive episodes on one map; the agent keeps what it
+            learned across the trial's episodes and forgets it between maps. The
+            table shows, for each episode, the fraction of maps on which that
+            episode reached a goal. Maps come from the suite's evaluation split,
+            which never overlaps the maps training draws. The same --seed gives
+            the same maps, start cells and results.
 
-            Agents (compare several with --agent a,b or repeated --agent):
-            \(ClassicalAgentKind.allCases.map { "  \($0.rawValue.padding(9))\($0.summary)" }.joined(separator: "\n"))
+            Agents (compare several with --agent a,b or a repeated --agent):
+            \(ClassicalAgentKind.allCases.map { "  \($0.rawValue.padding(11))\($0.summary)" }.joined(separator: "\n"))
 
             Examples:
               icrl eval --agent oracle --suite in-dist
-              icrl eval --agent random,qlearning,oracle,known-map --maps 200 --episodes 30
+              icrl eval --agent random,qlearning,oracle,known-map --maps 200
               icrl eval --agent oracle --suite ood --slippery --json
-              icrl eval --agent qlearning --maps 5 --trace runs/q.jsonl   # replay with scripts/replay_trace_gym.py
+              icrl eval --agent qlearning --maps 5 --trace q.jsonl
+              python3 scripts/replay_trace_gym.py q.jsonl   # replays it in Gymnasium
             """
     )
 
@@ -86,8 +88,11 @@ struct EvalTrialOptions: ParsableArguments {
     @Flag(help: "Slippery ice (Gymnasium's is_slippery): moves go sideways with probability 1 - success rate. The paper's setting is not slippery.")
     var slippery = false
 
-    @Option(name: .customLong("success-rate"), help: "With --slippery: probability of moving in the intended direction (Gymnasium's success_rate); each sideways move gets half the rest.")
-    var successRate: Double = 1.0 / 3.0
+    @Option(name: .customLong("success-rate"), help: "With --slippery: probability of moving in the intended direction (Gymnasium's success_rate; default 1/3); each sideways move gets half the rest.")
+    var successRateOption: Double?
+
+    /// The slip model's success rate (Gymnasium's default 1/3 unless given).
+    var successRate: Double { successRateOption ?? 1.0 / 3.0 }
 
     @Option(name: .customLong("max-steps"), help: "Steps before an episode is truncated (default: 100, or 200 for the 8x8 suite, as Gymnasium registers them).")
     var maxSteps: Int?
@@ -98,6 +103,9 @@ struct EvalTrialOptions: ParsableArguments {
         }
         guard maps >= 1 else { throw ValidationError("--maps must be at least 1 (try --maps 50)") }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1 (try --episodes 30)") }
+        if successRateOption != nil, !slippery {
+            throw ValidationError("--success-rate only applies to slippery ice; add --slippery")
+        }
         guard (0.0...1.0).contains(successRate) else {
             throw ValidationError("--success-rate must lie between 0 and 1 (Gymnasium's default is 0.333)")
         }

@@ -8,15 +8,16 @@ struct MapsCommand: ParsableCommand {
         commandName: "maps",
         abstract: "Print maps of a suite as grids, with size, holes, starts, goals and shortest paths.",
         discussion: """
-            S = start, F = frozen, H = hole, G = goal. "shortest path" is the fewest moves
-            from each start to its nearest goal (the paper keeps a map only if every start
-            needs at least 4). By default the maps are the evaluation split — the very maps
-            `icrl eval --suite S --seed N` plays; --split train shows maps training can draw
-            (the two splits never share a map).
+            S = start, F = frozen, H = hole, G = goal. "shortest path" is the
+            fewest moves from each start to its nearest goal (the paper keeps a
+            map only if every start needs at least 4). By default the maps are
+            the evaluation split: the very maps `icrl eval --suite S --seed N`
+            plays. --split train shows maps that training can draw; the two
+            splits never share a map.
 
             Examples:
               icrl maps --suite in-dist --count 5
-              icrl maps --suite ood --count 50 --compact > ood.txt   # one map per line: a map file
+              icrl maps --suite ood --count 50 --compact > ood.txt
             """
     )
 

@@ -26,9 +26,9 @@ struct AgentTests {
 
     @Test("known-map reaches Gymnasium's documented slippery optima (4x4: 0.74, 8x8: 0.91)")
     func knownMapSlipperyOptimum() throws {
-        let four = try evaluate(.knownMap, trials: [TrialSpec(map: .gymnasium4x4)], episodes: 6_000, config: EnvConfig(slippery: true))
+        let four = try evaluate(.knownMap, trials: [TrialSpec(map: .gymnasium4x4)], episodes: 5_000, config: EnvConfig(slippery: true))
         #expect(abs(four.meanSuccess - 0.74) < 0.02, "4x4 \(four.meanSuccess)")
-        let eight = try evaluate(.knownMap, trials: [TrialSpec(map: .gymnasium8x8)], episodes: 3_000, config: EnvConfig(slippery: true, maxSteps: 200))
+        let eight = try evaluate(.knownMap, trials: [TrialSpec(map: .gymnasium8x8)], episodes: 2_000, config: EnvConfig(slippery: true, maxSteps: 200))
         #expect(abs(eight.meanSuccess - 0.91) < 0.02, "8x8 \(eight.meanSuccess)")
     }
 

@@ -17,6 +17,8 @@ struct MapParsingTests {
         #expect(map.goalObservations == [4, 14])
         #expect(try FrozenLakeMap(map.compactString) == map)
         #expect(try FrozenLakeMap(" SFFHG ; FHFFF / SFHFG ") == map)
+        #expect(try map.replacing(observation: 7, with: .hole).compactString == "SFFHG,FHHFF,SFHFG")
+        #expect(throws: MapError.noStart) { try FrozenLakeMap("SG").replacing(observation: 0, with: .frozen) }
     }
 
     @Test("unknown letters are named with their row and column")

@@ -56,9 +56,10 @@ extension KVCacheDecoder {
         model.inferShard(ws, tokens: tokens, q: q, shard: 0, sequences: 0..<1, time: length) { layer, qkv in
             for r in 0..<length {
                 for head in 0..<h {
-                    let offset = ((i * h + head) * w + r) * hs
-                    (keys[layer] + offset).update(from: qkv + r * 3 * c + c + head * hs, count: hs)
-                    (values[layer] + offset).update(from: qkv + r * 3 * c + 2 * c + head * hs, count: hs)
+                    let block = (i * h + head) * w * hs
+                    let key = qkv + r * 3 * c + c + head * hs
+                    for d in 0..<hs { keys[layer][block + d * w + r] = key[d] }
+                    (values[layer] + block + r * hs).update(from: qkv + r * 3 * c + 2 * c + head * hs, count: hs)
                 }
             }
         }

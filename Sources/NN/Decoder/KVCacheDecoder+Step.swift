@@ -81,9 +81,10 @@ extension KVCacheDecoder {
                 let row = qkv + r * 3 * c
                 for head in 0..<h {
                     let kc = keys[l] + (i * h + head) * w * hs, vc = values[l] + (i * h + head) * w * hs
-                    (kc + slot * hs).update(from: row + c + head * hs, count: hs)
+                    let key = row + c + head * hs
+                    for d in 0..<hs { kc[d * w + slot] = key[d] }
                     (vc + slot * hs).update(from: row + 2 * c + head * hs, count: hs)
-                    decodeAttention(out: atty + r * c + head * hs, q: row + head * hs, keys: kc, values: vc,
+                    decodeAttention(out: atty + r * c + head * hs, q: row + head * hs, keys: kc, stride: w, values: vc,
                                     length: len, headSize: hs, scores: scores)
                 }
             }

@@ -38,7 +38,7 @@ public final class KVCacheDecoder {
     /// Cached tokens per sequence at most: `contextLength`.
     public let capacity: Int
 
-    /// Per block, (N, H, W, hs) keys after rotary.
+    /// Per block, (N, H, hs, W) keys after rotary, transposed (see `decodeAttention`).
     let keys: [UnsafeMutablePointer<Float>]
     /// Per block, (N, H, W, hs) values.
     let values: [UnsafeMutablePointer<Float>]

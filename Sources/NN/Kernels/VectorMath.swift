@@ -20,8 +20,13 @@ enum VectorMath {
     /// degree-5 polynomial). Inputs are clamped to [-87, 88]; below that the result is
     /// ~1e-38 instead of 0, which no caller can tell apart.
     @inline(__always) static func exp(_ input: V) -> V {
-        let x0 = input.clamped(lowerBound: V(repeating: -87), upperBound: V(repeating: 88))
-        let n = (x0 * 1.442_695_04).rounded(.toNearestOrEven)
+        let x0 = clamp(input, -87, 88)
+        // Round to nearest by adding 1.5·2^23: the sum's low mantissa bits are then n itself,
+        // which also gives 2^n below without a float→int conversion (libm's rintf per lane
+        // is what the generic `rounded` lowers to).
+        let magic: Float = 12_582_912
+        let shifted = x0 * 1.442_695_04 + magic
+        let n = shifted - magic
         var x = x0 - n * 0.693_359_375
         x = x - n * -2.121_944_4e-4
         let z = x * x
@@ -32,16 +37,25 @@ enum VectorMath {
         y = y * x + 1.666_666_55e-1
         y = y * x + 5.000_000_12e-1
         y = y * z + x + 1
-        // 2^n from the float trick: adding 1.5·2^23 puts n in the low mantissa bits.
-        let bits = unsafeBitCast(n + 12_582_912.0, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((bits &+ 127) &<< 23, to: V.self)
         return y * scale
     }
 
+    /// Lane-wise clamp. Written with masks because the generic `clamped`/`pointwiseMin`
+    /// are not specialised and cost a call per vector.
+    @inline(__always) static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
+        let low = x.replacing(with: lo, where: x .< lo)
+        return low.replacing(with: hi, where: low .> hi)
+    }
+
+    /// Lane-wise maximum (see `clamp` for why not `pointwiseMax`).
+    @inline(__always) static func maximum(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
+
     /// `tanh(x)` to a few ulp: Eigen's rational approximation on [-7.9, 7.9]
     /// (tanh is ±1 in Float beyond that).
     @inline(__always) static func tanh(_ input: V) -> V {
-        let x = input.clamped(lowerBound: V(repeating: -7.905_311_1), upperBound: V(repeating: 7.905_311_1))
+        let x = clamp(input, -7.905_311_1, 7.905_311_1)
         let x2 = x * x
         let a1: Float = 4.893_524_558_917_86e-03, a3: Float = 6.372_619_288_754_36e-04
         let a5: Float = 1.485_722_357_179_79e-05, a7: Float = 5.122_297_090_371_14e-08
@@ -61,7 +75,7 @@ enum VectorMath {
         q = x2 * q + b0
         let result = p / q
         // Below 4e-4 the rational form loses relative accuracy; tanh(x) = x there.
-        return result.replacing(with: input, where: pointwiseMax(input, -input) .< 0.0004)
+        return result.replacing(with: input, where: maximum(input, -input) .< 0.0004)
     }
 
     /// Scalar `e^x` through the vector path, so scalar tails round exactly like vector bodies.
@@ -97,7 +111,7 @@ enum VectorMath {
         if n >= width {
             var acc = load(a)
             i = width
-            while i + width <= n { acc = pointwiseMax(acc, load(a + i)); i += width }
+            while i + width <= n { acc = maximum(acc, load(a + i)); i += width }
             result = acc.max()
         }
         while i < n { result = Swift.max(result, a[i]); i += 1 }
