@@ -36,7 +36,7 @@ let package = Package(
 
         // MARK: Swift modules.
         .target(name: "FrozenLake"),
-        .target(name: "Evaluation", dependencies: ["FrozenLake"]),
+        .target(name: "Evaluation", dependencies: ["FrozenLake", "DQN", "NN"]),
         .target(name: "NN", dependencies: ["COpenBLAS"]),
         .target(name: "DQN", dependencies: ["NN", "FrozenLake", .product(name: "DequeModule", package: "swift-collections")]),
         .target(

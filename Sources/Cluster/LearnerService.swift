@@ -20,6 +20,8 @@ public final class LearnerService {
         public var maxSeconds: Double?
         /// Stop after this many updates (nil: until stopped).
         public var maxUpdates: Int?
+        /// Continue from the run folder's latest checkpoint.
+        public var resume = false
         /// Experience file to train from (offline mode), loaded before training.
         public var dataset: URL?
         /// Frames larger than this are refused (`ZMQ_MAXMSGSIZE`).
@@ -91,11 +93,20 @@ public final class LearnerService {
         let control = ControlService(
             context: context, endpoint: options.endpoints.control, configFingerprint: config.fingerprint,
             learnerID: options.learnerID, heartbeatIntervalMilliseconds: options.heartbeatIntervalMilliseconds, state: state)
+        if options.resume {
+            guard let folder = options.runFolder else { throw ResumeError(message: "--resume needs --out RUN_FOLDER") }
+            let url = Self.latestCheckpoint(in: folder)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw ResumeError(message: "nothing to resume: \(url.path) does not exist")
+            }
+            let updates = try restoreCheckpoint(from: url)
+            logger.info("resumed from \(url.path) at update \(updates)")
+        }
         if let dataset = options.dataset {
             try load(dataset: dataset, into: ingest)
         }
         let stepsPerUpdate = max(1, config.dqn.batchSize * config.dqn.windowLength / max(1, Int(config.replayRatio)))
-        state.ingestBudget.store(config.minReplaySteps + stepsPerUpdate, ordering: .relaxed)
+        state.ingestBudget.store(state.stepsAccepted.load(ordering: .relaxed) + config.minReplaySteps + stepsPerUpdate, ordering: .relaxed)
         state.shared.withLock {
             $0.weightsVersion = UInt64(learner.updates)
             $0.weightsFrame = weightsFrame(version: UInt64(learner.updates))
@@ -165,7 +176,17 @@ public final class LearnerService {
             }
             if elapsed - lastCheckpoint >= config.checkpointSeconds {
                 lastCheckpoint = elapsed
+                do {
+                    try writeCheckpoint()
+                } catch {
+                    logger.error("checkpoint failed (training continues): \(error)")
+                }
             }
+        }
+        do {
+            try writeCheckpoint()
+        } catch {
+            logger.error("final checkpoint failed: \(error)")
         }
         writeMetrics(&window, now: (clock.now - start).seconds)
         control.requestShutdown(reason: stop.load(ordering: .relaxed) ? "learner stopped" : "training finished")

@@ -1,6 +1,9 @@
 import ArgumentParser
+import DQN
 import Evaluation
+import Foundation
 import FrozenLake
+import NN
 
 /// `icrl eval`: in-context learning curves — success rate by episode index — of one or
 /// more agents on the same held-out maps.
@@ -35,6 +38,17 @@ struct EvalCommand: ParsableCommand {
             valueName: "name"))
     var agentNames: [String] = []
 
+    @Option(
+        name: .customLong("checkpoint"), parsing: .singleValue,
+        help: ArgumentHelp("A trained model (checkpoint .safetensors) to evaluate beside the agents; repeat to compare models.", valueName: "file"))
+    var checkpoints: [String] = []
+
+    @Option(help: ArgumentHelp("The model's forced exploration: none (ours, default) or paper (model used with probability 0, 0, 0.1, 0.1, ..., 0.9, 0.9, then 1 by episode).", valueName: "none|paper"))
+    var warmup: String = TransformerAgent.Warmup.none.rawValue
+
+    @Option(help: "Probability of a random action at every step for the model (0: greedy).")
+    var epsilon: Double = 0
+
     @OptionGroup var trials: EvalTrialOptions
     @OptionGroup var output: EvalOutputOptions
 
@@ -51,9 +65,28 @@ struct EvalCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard try !classicalAgents().isEmpty else {
-            throw ValidationError("name an agent to evaluate, e.g. --agent oracle (choices: \(ClassicalAgentKind.names))")
+        guard try !classicalAgents().isEmpty || !checkpoints.isEmpty else {
+            throw ValidationError("name an agent to evaluate, e.g. --agent oracle (choices: \(ClassicalAgentKind.names)), or a model with --checkpoint FILE")
         }
+        guard TransformerAgent.Warmup(rawValue: warmup) != nil else {
+            throw ValidationError("--warmup must be none or paper")
+        }
+        guard (0...1).contains(epsilon) else { throw ValidationError("--epsilon must lie between 0 and 1") }
+        for path in checkpoints where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("checkpoint \(path) does not exist (a run writes RUN/checkpoints/latest.safetensors; the shipped model is models/icrl-best.safetensors)")
+        }
+    }
+
+    /// The model and its tokenizer from a checkpoint written by the learner.
+    static func loadAgent(path: String, lanes: Int, epsilon: Double, warmup: TransformerAgent.Warmup) throws -> TransformerAgent {
+        let url = URL(fileURLWithPath: path)
+        let info = try Checkpoint.info(at: url)
+        guard let json = info.extra["run_config"] else {
+            throw ValidationError("\(path) has no run_config metadata: it was not written by icrl learner")
+        }
+        let run = try RunConfig.from(json: json)
+        let model = try Checkpoint.loadModel(from: url)
+        return try TransformerAgent(model: model, tokenizer: Tokenizer(config: run.tokenizer), lanes: lanes, epsilon: epsilon, warmup: warmup)
     }
 
     func run() throws {
@@ -67,6 +100,12 @@ struct EvalCommand: ParsableCommand {
                 kind.makeAgent(revealing: setup.revealedMap)
             })
         }
+        for path in checkpoints {
+            var agent = try Self.loadAgent(
+                path: path, lanes: harness.batchSize, epsilon: epsilon, warmup: TransformerAgent.Warmup(rawValue: warmup)!)
+            let name = checkpoints.count == 1 ? "model" : "model:" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            results.append(try harness.run(agentName: name, agent: &agent, trials: specs, trace: trace))
+        }
         try output.emit(results, suite: trials.suite, title: trials.title)
     }
 }
@@ -75,6 +114,9 @@ struct EvalCommand: ParsableCommand {
 struct EvalTrialOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Map suite: \(MapSuite.names). in-dist = the paper's 3-5 x 3-5 maps; ood = 6-7 x 6-7; 4x4/8x8 = Gymnasium's generate_random_map.", valueName: "name"))
     var suite: String = MapSuite.inDistribution.rawValue
+
+    @Option(help: ArgumentHelp("Evaluate on this one map instead of a suite (rows separated by commas, e.g. SFFF,FHFH,FFFH,HFFG); --maps then counts trials on it.", valueName: "rows"))
+    var map: String?
 
     @Option(help: "Number of maps (trials), drawn from the suite's evaluation split; the paper used 50.")
     var maps: Int = 50
@@ -109,6 +151,9 @@ struct EvalTrialOptions: ParsableArguments {
         guard (0.0...1.0).contains(successRate) else {
             throw ValidationError("--success-rate must lie between 0 and 1 (Gymnasium's default is 0.333)")
         }
+        if let map {
+            do { _ = try FrozenLakeMap(map) } catch { throw ValidationError("--map: \(error)") }
+        }
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1 (Gymnasium uses 100)") }
     }
 
@@ -121,7 +166,12 @@ struct EvalTrialOptions: ParsableArguments {
     }
 
     /// One stationary trial per evaluation map.
-    func trialSpecs() -> [TrialSpec] { TrialSpec.suite(mapSuite, count: maps, seed: seed) }
+    func trialSpecs() -> [TrialSpec] {
+        if let map, let fixed = try? FrozenLakeMap(map) {
+            return Array(repeating: TrialSpec(map: fixed), count: maps)
+        }
+        return TrialSpec.suite(mapSuite, count: maps, seed: seed)
+    }
 
     /// The harness for these trials.
     func harness() -> EvaluationHarness { EvaluationHarness(episodesPerTrial: episodes, config: config, seed: seed) }
@@ -129,7 +179,8 @@ struct EvalTrialOptions: ParsableArguments {
     /// One line describing the run, above the table.
     var title: String {
         let dynamics = slippery ? "slippery (success rate \(formatted(successRate)))" : "not slippery"
-        return "suite \(suite) · \(maps) maps · \(episodes) episodes · \(dynamics) · max \(config.maxSteps) steps · seed \(seed)"
+        let source = map.map { "map \($0)" } ?? "suite \(suite)"
+        return "\(source) · \(maps) maps · \(episodes) episodes · \(dynamics) · max \(config.maxSteps) steps · seed \(seed)"
     }
 
     private func formatted(_ value: Double) -> String {

@@ -32,11 +32,15 @@ struct LearnerCommand: ParsableCommand {
     @Option(help: "Stop after this many updates.")
     var updates: Int?
 
+    @Flag(help: "Continue from --out's latest checkpoint (weights, target, optimizer, counters).")
+    var resume = false
+
     @Option(help: "Train from this experience file (written by icrl collect) instead of, or before, live actors.")
     var dataset: String?
 
     func validate() throws {
         _ = try Endpoints(base: bind)
+        if resume, out == nil { throw ValidationError("--resume needs --out, the run folder to continue") }
         if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
         if let updates, updates <= 0 { throw ValidationError("--updates must be positive") }
         if let dataset, !FileManager.default.fileExists(atPath: dataset) {
@@ -46,13 +50,20 @@ struct LearnerCommand: ParsableCommand {
 
     func run() throws {
         Signals.installStopHandlers()
-        let config = try runConfig.load()
+        var config = try runConfig.load()
+        if resume, runConfig.config == nil, let out {
+            // A resumed run keeps its own configuration unless told otherwise.
+            let saved = URL(fileURLWithPath: out).appendingPathComponent("config.json")
+            config = try RunConfig.from(json: String(contentsOf: saved, encoding: .utf8))
+            if let seed = runConfig.seed { config.seed = seed }
+        }
         var options = LearnerService.Options(
             endpoints: try Endpoints(base: bind), runFolder: out.map { URL(fileURLWithPath: $0) }, config: config,
             learnerID: "\(ProcessInfo.processInfo.hostName)/\(getpid())")
         options.maxSeconds = minutes.map { $0 * 60 }
         options.maxUpdates = updates
         options.dataset = dataset.map { URL(fileURLWithPath: $0) }
+        options.resume = resume
         let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
         try service.run(stop: stopRequested)
     }
