@@ -25,6 +25,8 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	$(SWIFT) build -c release
+	bash scripts/test_cluster.sh $(RELEASE_BIN)
 
 demo: release
 	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)

@@ -106,7 +106,7 @@ struct EvalCommand: ParsableCommand {
             let name = checkpoints.count == 1 ? "model" : "model:" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             results.append(try harness.run(agentName: name, agent: &agent, trials: specs, trace: trace))
         }
-        try output.emit(results, suite: trials.suite, title: trials.title)
+        try output.emit(results, suite: trials.map.map { "map:" + $0 } ?? trials.suite, title: trials.title)
     }
 }
 
