@@ -7,11 +7,11 @@ import Transport
 struct TransportBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transport",
-        abstract: "Experience chunks/s through ZeroMQ + protobuf-c vs raw libzmq frames of the same size.",
+        abstract: "Experience chunks/s through ZeroMQ + protobuf-c + validation vs raw libzmq frames of the same size.",
         discussion: """
             A sender thread and a receiver thread talk over tcp://127.0.0.1. The raw run sends
             one pre-built frame over and over; the codec run encodes a fresh chunk per message
-            and the receiver decodes every one. `codec_to_raw_ratio` is the figure to watch.
+            and the receiver decodes and validates every one, as the learner does. `codec_to_raw_ratio` is the figure to watch.
             """
     )
 
@@ -35,13 +35,16 @@ struct TransportBench: ParsableCommand {
             [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: frameBytes)
         } receive: { _ in true }
         let decoder = WireDecoder()
+        let validator = ExperienceValidator(configFingerprint: sample.configFingerprint)
         let codec = try Self.measure(messages: messages) { sequence in
             // An actor holds its steps already; what it pays per chunk is the stamp and the encode.
             var chunk = sample
             chunk.sequence = UInt64(sequence)
             return WireCodec.encode(chunk)
         } receive: { message in
-            guard case .experience(let chunk)? = try? decoder.decode(message) else { return false }
+            // What the learner does with every frame: decode and validate.
+            guard case .experience(let chunk)? = try? decoder.decode(message),
+                  (try? validator.validate(chunk)) != nil else { return false }
             return chunk.count == steps
         }
         // Per-message costs on one thread, to see which side limits the pipeline.
