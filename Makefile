@@ -32,7 +32,10 @@ demo: release
 	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)
 
 bench: release
+	$(RELEASE_BIN) bench env --json
 	$(RELEASE_BIN) bench transport --json
+	$(RELEASE_BIN) bench learner --json
+	$(RELEASE_BIN) bench actor --json
 
 proto:
 	@bash scripts/gen_proto.sh

@@ -236,7 +236,7 @@ public final class ActorService {
 }
 
 extension Behaviour {
-    init(_ behaviour: RolloutBehaviour) {
+    public init(_ behaviour: RolloutBehaviour) {
         switch behaviour {
         case .model: self = .model
         case .random: self = .random

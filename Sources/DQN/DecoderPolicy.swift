@@ -10,7 +10,9 @@ public final class DecoderPolicy: BatchedQPolicy {
     public private(set) var inferenceCalls = 0
 
     public init(model: Transformer, sequences: Int) throws {
-        decoder = try KVCacheDecoder(model: model, sequences: sequences)
+        // Re-encoding keeps what the model sees shaped like the windows it was trained on
+        // (a multi-block ring cache would carry context from before the window).
+        decoder = try KVCacheDecoder(model: model, sequences: sequences, window: .reencode(keep: model.config.contextLength / 2))
         q = .allocate(capacity: sequences * model.config.actions)
         q.initialize(repeating: 0)
     }

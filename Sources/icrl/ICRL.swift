@@ -19,6 +19,7 @@ struct ICRL: ParsableCommand {
             TrainCommand.self,
             LearnerCommand.self,
             ActorCommand.self,
+            CollectCommand.self,
             MapsCommand.self,
             EvalCommand.self,
         ]

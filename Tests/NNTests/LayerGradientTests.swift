@@ -78,15 +78,17 @@ struct LayerGradientTests {
     func gelu() {
         var random = TestRandom(4)
         let x = random.floats(37, scale: 3), w = random.floats(37)
-        var out = [Float](repeating: 0, count: 37), dx = out
-        geluForward(out: &out, inp: x, count: 37)
-        geluBackward(dinp: &dx, inp: x, dout: w, count: 37)
+        var out = [Float](repeating: 0, count: 37), dx = out, slope = out, inferenceOut = out
+        geluForward(out: &out, slope: &slope, inp: x, count: 37)
+        geluForward(out: &inferenceOut, inp: x, count: 37)
+        geluBackward(dinp: &dx, slope: slope, dout: w, count: 37)
+        #expect(inferenceOut == out)
         let xd = x.map(Double.init)
         #expect(maxAbsDiff(out, ReferenceKernels.gelu(xd)) < 1e-6)
         #expect(gradientErrorRatio(dx, xd.indices.map { centralDifference(xd, $0) { weightedSum(ReferenceKernels.gelu($0), w) } }) <= 1)
     }
 
-    /// T = 7 is one attention block; T = 70 spans two blocks of 64 and 6, exercising the
+    /// T = 7 is one attention block; T = 70 spans three blocks of 32, 32 and 6, exercising the
     /// causal blocking of the forward and backward passes.
     @Test("causal attention with rotary, gradient w.r.t. pre-rotary qkv", arguments: [7, 70])
     func attention(time t: Int) {

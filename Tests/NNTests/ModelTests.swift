@@ -7,7 +7,7 @@ import Testing
 struct ModelTests {
     @Test("forward matches the naive Double model", arguments: TransformerConfig.Positional.allCases)
     func forwardMatchesReference(positional: TransformerConfig.Positional) throws {
-        // T = 100 spans two attention blocks.
+        // T = 100 spans four attention blocks.
         let config = smallConfig(positional: positional, context: 128)
         let model = try Transformer(config: config, seed: 7)
         randomizeParameters(model, seed: 8)
@@ -83,7 +83,7 @@ struct ModelTests {
         var random = TestRandom(6)
         let tokens = random.tokens(2 * 7, config: config)
         let dQ = random.floats(2 * 7 * config.actions)
-        model.forward(tokens: tokens, batch: 2, time: 7)
+        _ = model.forward(tokens: tokens, batch: 2, time: 7)
         model.backward(dQ: dQ)
         let once = model.gradients.toArray()
         model.backward(dQ: dQ, accumulate: true)

@@ -17,20 +17,35 @@ func decodeAttention(
 ) {
     typealias V = VectorMath.V
     let scale = 1 / Float(hs).squareRoot()
-    // Row by row, so the (hs, W) block streams through memory in order (prefetch-friendly);
-    // the scores stay in L1 between rows.
+    // Four key rows per sweep, so the (hs, W) block streams through memory in order
+    // (prefetch-friendly) while the scores, kept in L1, are loaded and stored once per
+    // four components instead of once per component.
     let body = len / 8 * 8
-    for d in 0..<hs {
-        let qd = q[d] * scale, qv = V(repeating: qd)
-        let row = keys + d * w
+    scores.update(repeating: 0, count: len)
+    var d = 0
+    while d < hs {
+        let rows = min(4, hs - d)
+        let r0 = keys + d * w
+        let q0 = q[d] * scale
+        let q1 = rows > 1 ? q[d + 1] * scale : 0, q2 = rows > 2 ? q[d + 2] * scale : 0, q3 = rows > 3 ? q[d + 3] * scale : 0
+        // Rows past the head size read row 0 again with a zero weight: no branch in the loop.
+        let r1 = rows > 1 ? r0 + w : r0, r2 = rows > 2 ? r0 + 2 * w : r0, r3 = rows > 3 ? r0 + 3 * w : r0
+        let v0 = V(repeating: q0), v1 = V(repeating: q1), v2 = V(repeating: q2), v3 = V(repeating: q3)
         var j = 0
-        if d == 0 {
-            while j < body { VectorMath.store(qv * VectorMath.load(row + j), scores + j); j += 8 }
-            while j < len { scores[j] = qd * row[j]; j += 1 }
-        } else {
-            while j < body { VectorMath.store(VectorMath.load(scores + j) + qv * VectorMath.load(row + j), scores + j); j += 8 }
-            while j < len { scores[j] += qd * row[j]; j += 1 }
+        while j < body {
+            var acc = VectorMath.load(scores + j)
+            acc += v0 * VectorMath.load(r0 + j)
+            acc += v1 * VectorMath.load(r1 + j)
+            acc += v2 * VectorMath.load(r2 + j)
+            acc += v3 * VectorMath.load(r3 + j)
+            VectorMath.store(acc, scores + j)
+            j += 8
         }
+        while j < len {
+            scores[j] += q0 * r0[j] + q1 * r1[j] + q2 * r2[j] + q3 * r3[j]
+            j += 1
+        }
+        d += rows
     }
     softmaxInPlace(scores, len)
     var d0 = 0

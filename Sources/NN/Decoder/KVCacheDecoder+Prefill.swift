@@ -20,7 +20,7 @@ extension KVCacheDecoder {
     }
 
     /// Re-encodes the last `keep` tokens of each listed (full) sequence, in parallel.
-    func reencode(_ list: [Int], keep: Int) {
+    func reencode(_ list: UnsafeBufferPointer<Int>, keep: Int) {
         let k = model.config.featureCount, threads = model.pool.threadCount
         model.pool.parallelFor(list.count) { index in
             let i = list[index]

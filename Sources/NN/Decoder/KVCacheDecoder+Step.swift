@@ -10,16 +10,25 @@ extension KVCacheDecoder {
         precondition(tokens.count == sequences * k, "tokens needs (N, K) = \(sequences * k) values, has \(tokens.count)")
         precondition(q.count == sequences * a, "q needs (N, A) = \(sequences * a) values, has \(q.count)")
         precondition(active == nil || active!.count == sequences, "active needs one flag per sequence")
-        var rows: [Int] = []
-        rows.reserveCapacity(sequences)
-        for i in 0..<sequences where active?[i] ?? true { rows.append(i) }
-        if rows.isEmpty { return }
-        if case let .reencode(keep) = window {
-            let full = rows.filter { lengths[$0] == capacity }
-            if !full.isEmpty { reencode(full, keep: keep) }
+        // Active sequences in order, and the full ones among them, in preallocated storage:
+        // a decode step allocates nothing.
+        let rows = activeRows
+        var count = 0, fullCount = 0
+        for i in 0..<sequences where active?[i] ?? true {
+            rows[count] = i
+            count += 1
+            if lengths[i] == capacity {
+                fullRows[fullCount] = i
+                fullCount += 1
+            }
+        }
+        if count == 0 { return }
+        if case let .reencode(keep) = window, fullCount > 0 {
+            reencode(UnsafeBufferPointer(start: fullRows, count: fullCount), keep: keep)
         }
         let ws = stepWorkspace
-        for (r, i) in rows.enumerated() {
+        for r in 0..<count {
+            let i = rows[r]
             let source = tokens.baseAddress! + i * k
             for f in 0..<k {
                 let index = Int(source[f])
@@ -30,12 +39,13 @@ extension KVCacheDecoder {
             (history + (i * capacity + positions[i] % capacity) * k).update(from: source, count: k)
             ws.positions[r] = Int32(truncatingIfNeeded: positions[i])
         }
-        let threads = min(model.pool.threadCount, rows.count)
+        let threads = min(model.pool.threadCount, count)
         model.pool.parallelFor(threads) { t in
-            let lo = t * rows.count / threads, hi = (t + 1) * rows.count / threads
+            let lo = t * count / threads, hi = (t + 1) * count / threads
             stepRows(rows, lo..<hi, thread: t)
         }
-        for (r, i) in rows.enumerated() {
+        for r in 0..<count {
+            let i = rows[r]
             (q.baseAddress! + i * a).update(from: ws.q + r * a, count: a)
             lengths[i] = min(lengths[i] + 1, capacity)
             positions[i] += 1
@@ -50,7 +60,7 @@ extension KVCacheDecoder {
     }
 
     /// The decode pipeline for compact rows `range` (sequences `rows[range]`), on one thread.
-    private func stepRows(_ rows: [Int], _ range: Range<Int>, thread: Int) {
+    private func stepRows(_ rows: UnsafeMutablePointer<Int>, _ range: Range<Int>, thread: Int) {
         if range.isEmpty { return }
         let config = model.config, ws = stepWorkspace
         let c = config.dModel, m = config.mlpHidden, h = config.heads, hs = config.headSize, k = config.featureCount

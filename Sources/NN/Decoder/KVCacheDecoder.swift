@@ -51,6 +51,10 @@ public final class KVCacheDecoder {
     /// position; its slot is `position % W`.
     let positions: UnsafeMutablePointer<Int>
 
+    /// (N) scratch: the active sequences of a step, and those among them that are full.
+    let activeRows: UnsafeMutablePointer<Int>
+    let fullRows: UnsafeMutablePointer<Int>
+
     let cacheArena: FloatArena
     let stepWorkspace: DecoderWorkspace
     /// One single-sequence prefill workspace per thread.
@@ -86,6 +90,8 @@ public final class KVCacheDecoder {
         lengths.initialize(repeating: 0, count: sequences)
         positions = .allocate(capacity: sequences)
         positions.initialize(repeating: 0, count: sequences)
+        activeRows = .allocate(capacity: sequences)
+        fullRows = .allocate(capacity: sequences)
         stepWorkspace = DecoderWorkspace(config: config, rows: sequences, threads: model.pool.threadCount)
         prefillWorkspaces = (0..<model.pool.threadCount).map { _ in
             InferenceWorkspace(config: config, batch: 1, time: config.contextLength, shards: 1)
@@ -95,6 +101,8 @@ public final class KVCacheDecoder {
     deinit {
         lengths.deallocate()
         positions.deallocate()
+        activeRows.deallocate()
+        fullRows.deallocate()
     }
 
     /// Empties one sequence (a new trial starts).

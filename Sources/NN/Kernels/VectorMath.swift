@@ -45,12 +45,14 @@ enum VectorMath {
     /// Lane-wise clamp. Written with masks because the generic `clamped`/`pointwiseMin`
     /// are not specialised and cost a call per vector.
     @inline(__always) static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
-        let low = x.replacing(with: lo, where: x .< lo)
-        return low.replacing(with: hi, where: low .> hi)
+        minimum(maximum(x, V(repeating: lo)), V(repeating: hi))
     }
 
-    /// Lane-wise maximum (see `clamp` for why not `pointwiseMax`).
+    /// Lane-wise maximum (see `clamp` for why not `pointwiseMax`); lowers to `maxps`.
     @inline(__always) static func maximum(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
+
+    /// Lane-wise minimum; lowers to `minps`.
+    @inline(__always) static func minimum(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .< a) }
 
     /// `tanh(x)` to a few ulp: Eigen's rational approximation on [-7.9, 7.9]
     /// (tanh is ±1 in Float beyond that).

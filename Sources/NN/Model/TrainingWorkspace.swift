@@ -22,8 +22,10 @@ final class TrainingWorkspace {
         let res1: UnsafeMutablePointer<Float>
         /// (N, C) LayerNorm 2 output; mean, rstd: (N)
         let ln2, ln2Mean, ln2Rstd: UnsafeMutablePointer<Float>
-        /// (N, M) MLP pre-activation and GELU output
-        let fch, fchGelu: UnsafeMutablePointer<Float>
+        /// (N, M) MLP pre-activation, replaced by GELU's slope at it during the forward pass
+        let fch: UnsafeMutablePointer<Float>
+        /// (N, M) GELU output
+        let fchGelu: UnsafeMutablePointer<Float>
         /// (N, C) residual stream after the MLP: the block's output
         let res2: UnsafeMutablePointer<Float>
     }

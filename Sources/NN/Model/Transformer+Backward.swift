@@ -67,7 +67,7 @@ extension Transformer {
             // dres is ∂loss/∂res2 here; the MLP branch adds into it to make ∂loss/∂res1.
             linearBackward(dinp: dfch, dweight: g + w.fcProjWeight, dbias: g + w.fcProjBias, dout: dres,
                            inp: act.fchGelu + r0 * m, weight: p + w.fcProjWeight, rows: n, inChannels: m, outChannels: c)
-            geluBackward(dinp: dfch, inp: act.fch + r0 * m, dout: dfch, count: n * m)
+            geluBackward(dinp: dfch, slope: act.fch + r0 * m, dout: dfch, count: n * m)
             linearBackward(dinp: dln, dweight: g + w.fcWeight, dbias: g + w.fcBias, dout: dfch,
                            inp: act.ln2 + r0 * c, weight: p + w.fcWeight, rows: n, inChannels: c, outChannels: m)
             layerNormBackward(dinp: dres, dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, dout: dln, inp: act.res1 + r0 * c,

@@ -60,7 +60,7 @@ extension Transformer {
                              weight: p + w.ln2Weight, bias: p + w.ln2Bias, rows: n, channels: c, epsilon: eps)
             linearForward(out: fch, inp: ln2, weight: p + w.fcWeight, bias: p + w.fcBias, residual: nil,
                           rows: n, inChannels: c, outChannels: m)
-            geluForward(out: fchGelu, inp: fch, count: n * m)
+            geluForward(out: fchGelu, slope: fch, inp: fch, count: n * m)
             linearForward(out: res2, inp: fchGelu, weight: p + w.fcProjWeight, bias: p + w.fcProjBias, residual: res1,
                           rows: n, inChannels: m, outChannels: c)
             x = UnsafePointer(res2)

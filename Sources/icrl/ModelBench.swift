@@ -1,0 +1,42 @@
+import ArgumentParser
+import NN
+
+/// `icrl bench learner`: one DQN train step of the reference transformer.
+struct LearnerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learner",
+        abstract: "DQN train step (online forward + backward + AdamW + target forward), batch 32 x 256, reference config.",
+        discussion: "Prints train_step_ms and its phases, train_gflops, sgemm_peak_gflops (same run), peak_rss_mb. Compare with PyTorch: scripts/nn_vs_pytorch.sh."
+    )
+
+    @Option(help: "Timed steps (median reported).")
+    var steps = 10
+
+    @OptionGroup var output: BenchOutputOptions
+
+    func run() throws {
+        var figures = try NNBenchmark.learner(steps: steps)
+        figures["bench"] = "learner"
+        try output.emit(figures)
+    }
+}
+
+/// `icrl bench actor`: one KV-cache decode step for 64 sequences at context 255.
+struct ActorBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "actor",
+        abstract: "KV-cache decoding: one token for 64 sequences at context 255, reference config.",
+        discussion: "Prints decode_ms (median), decode_tokens_per_s, sgemm_peak_gflops, peak_rss_mb."
+    )
+
+    @Option(help: "Timed steps (median reported).")
+    var steps = 50
+
+    @OptionGroup var output: BenchOutputOptions
+
+    func run() throws {
+        var figures = try NNBenchmark.actor(steps: steps)
+        figures["bench"] = "actor"
+        try output.emit(figures)
+    }
+}
