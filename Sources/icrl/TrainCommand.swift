@@ -52,6 +52,7 @@ struct TrainCommand: ParsableCommand {
             learnerArguments: ["--config", configURL.path, "--minutes", String(minutes)],
             actorArguments: []))
         try cluster.start()
+        defer { fflush(stdout) }
         print("training: learner + \(actors) actors, \(minutes) min, run folder \(folder.path) (logs in \(folder.path)/logs)")
         let metricsURL = folder.appendingPathComponent("metrics.jsonl")
         var lastPrint = Date()
@@ -59,7 +60,11 @@ struct TrainCommand: ParsableCommand {
             Thread.sleep(forTimeInterval: 0.2)
             if Date().timeIntervalSince(lastPrint) >= progressEvery {
                 lastPrint = Date()
-                if let line = Self.lastMetrics(metricsURL) { print(Self.progressLine(line, actors: cluster.runningActors)) }
+                if let line = Self.lastMetrics(metricsURL) {
+                    print(Self.progressLine(line, actors: cluster.runningActors))
+                    // Progress must reach a log file or pipe as it happens, not at exit.
+                    fflush(stdout)
+                }
             }
         }
         let status = cluster.stop()
