@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
             learnerArguments: ["--config", configURL.path, "--minutes", String(minutes)],
             actorArguments: []))
         try cluster.start()
-        defer { fflush(stdout) }
+        defer { fflush(nil) }
         print("training: learner + \(actors) actors, \(minutes) min, run folder \(folder.path) (logs in \(folder.path)/logs)")
         let metricsURL = folder.appendingPathComponent("metrics.jsonl")
         var lastPrint = Date()
@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
                 if let line = Self.lastMetrics(metricsURL) {
                     print(Self.progressLine(line, actors: cluster.runningActors))
                     // Progress must reach a log file or pipe as it happens, not at exit.
-                    fflush(stdout)
+                    fflush(nil)
                 }
             }
         }
