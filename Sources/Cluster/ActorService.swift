@@ -151,22 +151,8 @@ public final class ActorService {
                 Thread.sleep(forTimeInterval: 0.001)
             } else {
                 worker.step(policy: policy, epsilon: epsilon) { s in
-                    var flags: StepFlags = []
-                    if s.step.terminated { flags.insert(.terminated) }
-                    if s.step.truncated { flags.insert(.truncated) }
-                    if s.step.startsEpisode { flags.insert(.episodeStart) }
-                    if s.step.flags & TrialStep.mapStartBit != 0 { flags.insert(.mapStart) }
-                    let behaviour = Behaviour(s.behaviour)
-                    for chunk in builders[s.slot].add(
-                        observation: Int(s.step.observation), action: Int(s.step.action), reward: Double(s.step.reward),
-                        nextObservation: Int(s.step.nextObservation), flags: flags, rows: Int(s.step.rows), cols: Int(s.step.cols),
-                        trialID: s.trialID, behaviour: behaviour, policyVersion: version, sequence: &sequence)
-                    {
+                    for chunk in builders[s.slot].add(s, policyVersion: version, sequence: &sequence) {
                         pending.append(WireCodec.encode(chunk))
-                    }
-                    if s.endsTrial {
-                        if let last = builders[s.slot].finish(sequence: &sequence) { pending.append(WireCodec.encode(last)) }
-                        builders[s.slot].beginTrial()
                     }
                 }
                 statsSteps += config.rollout.environments

@@ -77,15 +77,7 @@ struct CollectCommand: ParsableCommand {
         var lastReport = Date()
         while worker.stepsTaken < steps {
             worker.step(policy: policy, epsilon: epsilon) { s in
-                chunks += builders[s.slot].add(
-                    observation: Int(s.step.observation), action: Int(s.step.action), reward: Double(s.step.reward),
-                    nextObservation: Int(s.step.nextObservation), flags: StepFlags(rawValue: UInt32(s.step.flags)),
-                    rows: Int(s.step.rows), cols: Int(s.step.cols), trialID: s.trialID, behaviour: Behaviour(s.behaviour),
-                    policyVersion: 0, sequence: &sequence)
-                if s.endsTrial {
-                    if let last = builders[s.slot].finish(sequence: &sequence) { chunks.append(last) }
-                    builders[s.slot].beginTrial()
-                }
+                chunks += builders[s.slot].add(s, policyVersion: 0, sequence: &sequence)
             }
             for chunk in chunks { try writer.append(.experience(chunk)) }
             chunks.removeAll(keepingCapacity: true)
