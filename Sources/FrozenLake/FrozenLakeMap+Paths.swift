@@ -52,24 +52,7 @@ extension FrozenLakeMap {
     /// Multi-source BFS from the goals over walkable cells, into caller-owned buffers so
     /// the generator's rejection loop can reuse them.
     static func goalDistances(cells: [Cell], geometry: GridGeometry, distance: inout [Int], queue: inout [Int]) {
-        distance.removeAll(keepingCapacity: true)
-        distance.append(contentsOf: repeatElement(-1, count: cells.count))
-        queue.removeAll(keepingCapacity: true)
-        for i in cells.indices where cells[i] == .goal {
-            distance[i] = 0
-            queue.append(i)
-        }
-        var head = 0
-        while head < queue.count {
-            let current = queue[head]
-            head += 1
-            for direction in 0..<Action.count {
-                let next = geometry.neighbor(of: current, direction: direction)
-                if distance[next] < 0, cells[next].isWalkable {
-                    distance[next] = distance[current] + 1
-                    queue.append(next)
-                }
-            }
-        }
+        geometry.multiSourceDistances(
+            distance: &distance, queue: &queue, isSource: { cells[$0] == .goal }, isOpen: { cells[$0].isWalkable })
     }
 }

@@ -15,25 +15,11 @@ public enum GridPlanner {
     /// (`-1` where no target can be reached). Multi-source BFS from the targets; moves are
     /// symmetric on a grid, so distances from the targets are distances to them.
     public static func distances(geometry: GridGeometry, roles: [Role]) -> [Int] {
-        var distance = [Int](repeating: -1, count: roles.count)
+        var distance: [Int] = []
         var queue: [Int] = []
         queue.reserveCapacity(roles.count)
-        for i in roles.indices where roles[i] == .target {
-            distance[i] = 0
-            queue.append(i)
-        }
-        var head = 0
-        while head < queue.count {
-            let current = queue[head]
-            head += 1
-            for direction in 0..<Action.count {
-                let next = geometry.neighbor(of: current, direction: direction)
-                if distance[next] < 0, roles[next] == .open {
-                    distance[next] = distance[current] + 1
-                    queue.append(next)
-                }
-            }
-        }
+        geometry.multiSourceDistances(
+            distance: &distance, queue: &queue, isSource: { roles[$0] == .target }, isOpen: { roles[$0] == .open })
         return distance
     }
 
