@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/icrl
 DEMO_OUT ?= runs/demo
 
-.PHONY: deps build release test demo proto bench clean help
+.PHONY: deps build release test demo proto bench bench-cluster clean help
 
 help:
 	@echo "make demo    install deps, build release, run the main job on its default settings"
@@ -34,8 +34,13 @@ demo: release
 bench: release
 	$(RELEASE_BIN) bench env --json
 	$(RELEASE_BIN) bench transport --json
+	$(RELEASE_BIN) bench ingest --json
 	$(RELEASE_BIN) bench learner --json
 	$(RELEASE_BIN) bench actor --json
+
+# End-to-end env steps/s of the local cluster with 1, 2 and 4 actors (about 3 minutes).
+bench-cluster: release
+	bash scripts/bench_cluster.sh $(RELEASE_BIN) 60 20
 
 proto:
 	@bash scripts/gen_proto.sh

@@ -36,9 +36,23 @@ public final class ExperienceIngest: Sendable {
         try pull.setLinger(milliseconds: 0)
         try pull.setReceiveTimeout(milliseconds: 100)
         try pull.bind(endpoint)
+        // Frames over ZMQ_MAXMSGSIZE never reach us: libzmq closes the connection they came
+        // on. The socket monitor's DISCONNECTED events are how those drops get counted.
+        let monitorEndpoint = "inproc://icrl-ingest-monitor-\(UInt64.random(in: 0...UInt64.max))"
+        try pull.startMonitor(endpoint: monitorEndpoint, events: ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
+        let monitor = try ZMQSocket(context, .pair)
+        defer { monitor.close() }
+        try monitor.setLinger(milliseconds: 0)
+        try monitor.connect(monitorEndpoint)
         bound(try pull.lastEndpoint)
         let decoder = WireDecoder(maxBytes: maxFrameBytes)
+        var sinceMonitorCheck = 0
         while !state.stopping.load(ordering: .relaxed) {
+            sinceMonitorCheck += 1
+            if sinceMonitorCheck >= 64 {
+                sinceMonitorCheck = 0
+                try countConnectionEvents(monitor)
+            }
             if state.stepsAccepted.load(ordering: .relaxed) >= state.ingestBudget.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: 0.002)
                 continue
@@ -51,10 +65,27 @@ public final class ExperienceIngest: Sendable {
                 if error.isContextTerminated { return }
                 throw error
             }
-            guard let message else { continue }
+            guard let message else {
+                try countConnectionEvents(monitor)
+                continue
+            }
             ingest(message, decoder: decoder)
         }
         return
+    }
+
+    /// Counts the connections libzmq accepted and dropped since the last call.
+    private func countConnectionEvents(_ monitor: ZMQSocket) throws {
+        var accepted = 0, dropped = 0
+        while let event = try monitor.receiveMonitorEvent(dontWait: true) {
+            if event.event == ZMQMonitorEvent.accepted { accepted += 1 }
+            if event.event == ZMQMonitorEvent.disconnected { dropped += 1 }
+        }
+        guard accepted + dropped > 0 else { return }
+        state.shared.withLock {
+            $0.connectionsAccepted += accepted
+            $0.connectionsDropped += dropped
+        }
     }
 
     /// Decodes, validates and stores one frame (also used by the offline dataset reader).

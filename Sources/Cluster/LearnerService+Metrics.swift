@@ -11,6 +11,8 @@ struct MetricsWindow {
     var meanQ: Double = 0
     var meanTarget: Double = 0
     var gradNorm: Double = 0
+    var imitationLoss: Double = 0
+    var demonstratorFraction: Double = 0
     var tokens = 0
     var count = 0
     var episodes: [UInt32: Int] = [:]
@@ -26,6 +28,8 @@ struct MetricsWindow {
         meanQ += Double(stats.meanQ)
         meanTarget += Double(stats.meanTarget)
         gradNorm += Double(stats.gradNorm)
+        imitationLoss += Double(stats.imitationLoss)
+        demonstratorFraction += Double(stats.demonstratorFraction)
         tokens += stats.tokens
         count += 1
     }
@@ -60,12 +64,16 @@ extension LearnerService {
             "actors/rejoins": Double(snapshot.peers.rejoins),
             "transport/chunks_received": Double(snapshot.chunksReceived),
             "transport/lost_chunks": Double(snapshot.lostChunks),
+            "transport/connections_accepted": Double(snapshot.connectionsAccepted),
+            "transport/connections_dropped": Double(snapshot.connectionsDropped),
         ]
         if window.count > 0 {
             m["losses/td"] = window.loss / n
             m["losses/q_mean"] = window.meanQ / n
             m["losses/target_mean"] = window.meanTarget / n
             m["losses/grad_norm"] = window.gradNorm / n
+            m["losses/imitation"] = window.imitationLoss / n
+            m["replay/demonstrator_fraction"] = window.demonstratorFraction / n
         }
         if snapshot.lagCount > 0 {
             m["policy_lag/min"] = Double(snapshot.lagMin)

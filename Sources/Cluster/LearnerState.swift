@@ -28,6 +28,10 @@ public final class LearnerState: Sendable {
         /// Sequence number last accepted per actor incarnation, to count lost chunks.
         public var lastSequence: [UInt64: UInt64] = [:]
         public var lostChunks = 0
+        /// Experience connections libzmq accepted, and closed under us: a peer that went
+        /// away, or a frame over ZMQ_MAXMSGSIZE (libzmq drops the connection it came on).
+        public var connectionsAccepted = 0
+        public var connectionsDropped = 0
     }
 
     public let shared: Mutex<Shared>

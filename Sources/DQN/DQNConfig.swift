@@ -23,8 +23,41 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     public var maxGradNorm: Float = 1.0
     /// Linear learning-rate warm-up over this many updates.
     public var warmupUpdates = 200
+    /// DQfD's large-margin term on demonstrator trials (`MarginImitationLoss`): its weight λ
+    /// beside the TD loss (0 turns it off). It teaches the model the teacher's in-context
+    /// exploration far faster than TD alone, which only sees rewards.
+    public var imitationWeight: Float = 0
+    /// The margin m, in scaled-reward units (Q of a goal-reaching step is `rewardScale`).
+    public var imitationMargin: Float = 3
+    /// Whose trials count as demonstrations.
+    public var imitationBehaviours: [RolloutBehaviour] = [.oracle]
 
     public init() {}
+
+    /// Decodes configs written before a field existed with that field's default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DQNConfig()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        batchSize = try value(.batchSize, d.batchSize)
+        windowLength = try value(.windowLength, d.windowLength)
+        gamma = try value(.gamma, d.gamma)
+        gammaAcrossEpisodes = try value(.gammaAcrossEpisodes, d.gammaAcrossEpisodes)
+        rewardScale = try value(.rewardScale, d.rewardScale)
+        bootstrap = try value(.bootstrap, d.bootstrap)
+        polyakTau = try value(.polyakTau, d.polyakTau)
+        targetEvery = try value(.targetEvery, d.targetEvery)
+        huberDelta = try c.decodeIfPresent(Float.self, forKey: .huberDelta)
+        learningRate = try value(.learningRate, d.learningRate)
+        weightDecay = try value(.weightDecay, d.weightDecay)
+        maxGradNorm = try value(.maxGradNorm, d.maxGradNorm)
+        warmupUpdates = try value(.warmupUpdates, d.warmupUpdates)
+        imitationWeight = try value(.imitationWeight, d.imitationWeight)
+        imitationMargin = try value(.imitationMargin, d.imitationMargin)
+        imitationBehaviours = try value(.imitationBehaviours, d.imitationBehaviours)
+    }
 
     var lossKind: QRegressionLoss.Kind {
         huberDelta.map { .huber(delta: $0) } ?? .squared

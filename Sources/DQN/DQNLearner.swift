@@ -21,6 +21,10 @@ public final class DQNLearner {
         public var meanTarget: Float
         public var gradNorm: Float
         public var tokens: Int
+        /// DQfD margin loss on demonstrator windows (0 when off or none sampled).
+        public var imitationLoss: Float = 0
+        /// Fraction of the batch's windows that came from demonstrators.
+        public var demonstratorFraction: Float = 0
     }
 
     let batch: Int
@@ -33,6 +37,11 @@ public final class DQNLearner {
     /// (B) valid length of each window, and whether it ends its trial
     var lengths: [Int]
     var endsTrial: [Bool]
+    /// (B) the window comes from a demonstrator's trial
+    var demonstrator: [Bool]
+    let demonstratorValues: Set<UInt32>
+    /// imitationMask: (B, T)
+    var imitationMask: [Float]
     /// actions, targets, mask: (B, T)
     var actions: [Int32]
     var targetValues: [Float]
@@ -55,6 +64,9 @@ public final class DQNLearner {
         steps = [TrialStep](repeating: TrialStep(observation: 0, nextObservation: 0, action: 0, reward: 0, flags: 0, rows: 1, cols: 1), count: batch * time)
         lengths = [Int](repeating: 0, count: batch)
         endsTrial = [Bool](repeating: false, count: batch)
+        demonstrator = [Bool](repeating: false, count: batch)
+        demonstratorValues = Set(config.imitationBehaviours.map(\.wireValue))
+        imitationMask = [Float](repeating: 0, count: batch * time)
         actions = [Int32](repeating: 0, count: batch * time)
         targetValues = [Float](repeating: 0, count: batch * time)
         mask = [Float](repeating: 0, count: batch * time)
@@ -72,6 +84,7 @@ public final class DQNLearner {
             let trial = replay.trials[window.trial]
             lengths[b] = window.count
             endsTrial[b] = trial.done && window.start + window.count == trial.steps.count
+            demonstrator[b] = demonstratorValues.contains(trial.behaviour)
             let previous = window.start > 0 ? trial.steps[window.start - 1] : nil
             trial.steps.withUnsafeBufferPointer { all in
                 let slice = UnsafeBufferPointer(rebasing: all[window.start..<(window.start + window.count)])
@@ -133,6 +146,23 @@ public final class DQNLearner {
                 }
             }
         }
+        var imitationLoss: Float = 0
+        let demonstrators = demonstrator.filter { $0 }.count
+        if config.imitationWeight > 0 && demonstrators > 0 {
+            for b in 0..<batch {
+                let on: Float = demonstrator[b] ? 1 : 0
+                for t in 0..<time { imitationMask[b * time + t] = t < lengths[b] ? on : 0 }
+            }
+            imitationLoss = dQ.withUnsafeMutableBufferPointer { d in
+                actions.withUnsafeBufferPointer { ac in
+                    imitationMask.withUnsafeBufferPointer { m in
+                        MarginImitationLoss.accumulate(
+                            dQ: d, q: q, actions: ac, mask: m, positions: batch * time, actionCount: a,
+                            margin: config.imitationMargin, weight: config.imitationWeight)
+                    }
+                }
+            }
+        }
         dQ.withUnsafeBufferPointer { online.backward(dQ: $0) }
         let warm = config.warmupUpdates > 0 ? min(1, Float(updates + 1) / Float(config.warmupUpdates)) : 1
         let norm = optimizer.update(parameters: online.parameters, gradients: online.gradients, learningRate: config.learningRate * warm)
@@ -145,6 +175,7 @@ public final class DQNLearner {
         let tokensTrained = lengths.reduce(0, +)
         return UpdateStats(
             loss: loss, meanQ: count > 0 ? Float(qSum / Double(count)) : 0,
-            meanTarget: count > 0 ? Float(targetSum / Double(count)) : 0, gradNorm: norm, tokens: tokensTrained)
+            meanTarget: count > 0 ? Float(targetSum / Double(count)) : 0, gradNorm: norm, tokens: tokensTrained,
+            imitationLoss: imitationLoss, demonstratorFraction: Float(demonstrators) / Float(batch))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import FrozenLake
 
 /// How an actor generates experience (cleanrl-style documented defaults).
@@ -28,16 +29,53 @@ public struct RolloutConfig: Codable, Hashable, Sendable {
     public var epsilonStart: Double = 1
     public var epsilonEnd: Double = 0.05
     public var epsilonDecayUpdates = 5_000
+    /// Ape-X's per-lane exploration: environment lane `i` of `N` acts with
+    /// `ε^(1 + spread·i/(N−1))`, so every actor always has nearly greedy lanes — whose
+    /// loops and dead ends the learner must see to learn to avoid them — beside exploring
+    /// ones. 0 gives every lane the same ε.
+    public var epsilonSpread: Double = 0
     /// Steps per experience chunk.
     public var chunkSteps = 64
 
     public init() {}
+
+    /// Decodes configs written before a field existed with that field's default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RolloutConfig()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        environments = try value(.environments, d.environments)
+        mapsPerTrial = try value(.mapsPerTrial, d.mapsPerTrial)
+        episodesPerMapMin = try value(.episodesPerMapMin, d.episodesPerMapMin)
+        episodesPerMapMax = try value(.episodesPerMapMax, d.episodesPerMapMax)
+        episodeStepLimit = try value(.episodeStepLimit, d.episodeStepLimit)
+        suite = try value(.suite, d.suite)
+        fixedMap = try c.decodeIfPresent(String.self, forKey: .fixedMap)
+        slippery = try value(.slippery, d.slippery)
+        modelWeight = try value(.modelWeight, d.modelWeight)
+        randomWeight = try value(.randomWeight, d.randomWeight)
+        qlearningWeight = try value(.qlearningWeight, d.qlearningWeight)
+        oracleWeight = try value(.oracleWeight, d.oracleWeight)
+        epsilonStart = try value(.epsilonStart, d.epsilonStart)
+        epsilonEnd = try value(.epsilonEnd, d.epsilonEnd)
+        epsilonDecayUpdates = try value(.epsilonDecayUpdates, d.epsilonDecayUpdates)
+        epsilonSpread = try value(.epsilonSpread, d.epsilonSpread)
+        chunkSteps = try value(.chunkSteps, d.chunkSteps)
+    }
 
     /// ε after `updates` learner updates.
     public func epsilon(updates: Int) -> Double {
         guard epsilonDecayUpdates > 0 else { return epsilonEnd }
         let f = min(1, Double(updates) / Double(epsilonDecayUpdates))
         return epsilonStart + (epsilonEnd - epsilonStart) * f
+    }
+
+    /// ε of environment lane `lane` of `lanes` when the schedule is at `epsilon`.
+    public func epsilon(_ epsilon: Double, lane: Int, lanes: Int) -> Double {
+        guard epsilonSpread > 0, lanes > 1 else { return epsilon }
+        return pow(epsilon, 1 + epsilonSpread * Double(lane) / Double(lanes - 1))
     }
 
     /// The map suite, validated.

@@ -3,6 +3,16 @@ import FrozenLake
 /// Who acts in a trial.
 public enum RolloutBehaviour: String, Codable, Sendable, CaseIterable {
     case model, random, qlearning, oracle
+
+    /// The wire's `Behaviour` value (Proto/icrl.proto), which the replay stores per trial.
+    public var wireValue: UInt32 {
+        switch self {
+        case .model: 1
+        case .random: 2
+        case .qlearning: 3
+        case .oracle: 4
+        }
+    }
 }
 
 /// One step an actor took, with what the learner needs to rebuild the trial.
@@ -141,7 +151,7 @@ public final class RolloutWorker {
             let observation = slots[i].env.observation
             let action: Int
             if slots[i].behaviour == .model {
-                if let q, rng.nextDouble() >= epsilon {
+                if let q, rng.nextDouble() >= config.epsilon(epsilon, lane: i, lanes: slots.count) {
                     let row = q.baseAddress! + i * 4
                     var best = 0
                     for a in 1..<4 where row[a] > row[best] { best = a }

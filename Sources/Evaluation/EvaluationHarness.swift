@@ -80,6 +80,7 @@ public struct EvaluationHarness: Sendable {
             rngs.append(Xoshiro256(seed: SplitMix64.derive(seed, Self.agentStream, UInt64(index))))
         }
         agent.beginTrials(setups)
+        try playContext(agent: &agent, trials: trials, range: range, rngs: &rngs)
 
         var successes = [[Bool]](repeating: [Bool](repeating: false, count: episodesPerTrial), count: laneCount)
         var lengths = [[Int]](repeating: [Int](repeating: 0, count: episodesPerTrial), count: laneCount)
@@ -126,5 +127,29 @@ public struct EvaluationHarness: Sendable {
             for lane in 0..<laneCount { try trace.append(traceBytes[lane], episodes: episodesPerTrial) }
         }
         return (successes, lengths)
+    }
+
+    /// Shows every lane its scripted context episodes, in lockstep: the agent is asked to
+    /// act (its choice is ignored, as an LLM's would be when its context is prefilled),
+    /// then observes the scripted step, so its memory holds exactly that history.
+    private func playContext<Agent: BatchedInContextAgent>(
+        agent: inout Agent, trials: [TrialSpec], range: Range<Int>, rngs: inout [Xoshiro256]
+    ) throws {
+        // Each lane's steps in order, with whether the step closes its scripted episode
+        // (a partial episode closes on its last step even when it neither fell nor won).
+        let scripts = range.map { index in
+            trials[index].context.flatMap { episode in episode.enumerated().map { ($1, $0 == episode.count - 1) } }
+        }
+        let longest = scripts.map(\.count).max() ?? 0
+        for k in 0..<longest {
+            let lanes = scripts.indices.filter { k < scripts[$0].count }
+            _ = agent.act(lanes: lanes, observations: lanes.map { scripts[$0][k].0.observation }, rngs: &rngs)
+            for lane in lanes {
+                let (step, closes) = scripts[lane][k]
+                guard (0..<4).contains(step.action) else { throw EnvError.invalidAction(step.action) }
+                agent.observe(lane: lane, step)
+                if closes || step.terminated || step.truncated { agent.endEpisode(lane: lane) }
+            }
+        }
     }
 }

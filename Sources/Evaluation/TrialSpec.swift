@@ -7,22 +7,27 @@ public struct TrialSpec: Sendable, Hashable {
     public let maps: [FrozenLakeMap]
     /// Episode counts after which the next map takes over (see ``NonStationaryEnv``).
     public let swapAfter: [Int]
+    /// Scripted episodes put in the agent's memory before its first episode (stitching):
+    /// the agent is shown each step as if it had taken it, but nothing is scored.
+    public let context: [[Transition]]
 
-    /// A stationary trial on one map.
-    public init(map: FrozenLakeMap) {
+    /// A stationary trial on one map, optionally after scripted context episodes.
+    public init(map: FrozenLakeMap, context: [[Transition]] = []) {
         maps = [map]
         swapAfter = []
+        self.context = context
     }
 
     /// A non-stationary trial; validated when the harness builds its environment.
     public init(maps: [FrozenLakeMap], swapAfter: [Int]) {
         self.maps = maps
         self.swapAfter = swapAfter
+        context = []
     }
 
     /// Stationary trials on the first `count` evaluation maps of a suite.
     public static func suite(_ suite: MapSuite, count: Int, seed: UInt64) -> [TrialSpec] {
-        suite.maps(count: count, seed: seed, split: .evaluation).map(TrialSpec.init(map:))
+        suite.maps(count: count, seed: seed, split: .evaluation).map({ TrialSpec(map: $0) })
     }
 }
 

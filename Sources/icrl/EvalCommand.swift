@@ -26,6 +26,9 @@ struct EvalCommand: ParsableCommand {
               icrl eval --agent oracle --suite in-dist
               icrl eval --agent random,qlearning,oracle,known-map --maps 200
               icrl eval --agent oracle --suite ood --slippery --json
+              icrl eval --agent oracle --checkpoint models/icrl-best.safetensors --suite nonstationary
+              icrl eval --agent qlearning,oracle --suite stitch --episodes 5
+              icrl eval --agent oracle --map SFFF,FHFH,FFFH,HFFG --context ctx.jsonl --trials 20
               icrl eval --agent qlearning --maps 5 --trace q.jsonl
               python3 scripts/replay_trace_gym.py q.jsonl   # replays it in Gymnasium
             """
@@ -90,7 +93,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let specs = trials.trialSpecs()
+        let specs = try trials.trialSpecs()
         let harness = trials.harness()
         let trace = try output.traceWriter()
         var results: [EvaluationResult] = []
@@ -106,14 +109,29 @@ struct EvalCommand: ParsableCommand {
             let name = checkpoints.count == 1 ? "model" : "model:" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             results.append(try harness.run(agentName: name, agent: &agent, trials: specs, trace: trace))
         }
-        try output.emit(results, suite: trials.map.map { "map:" + $0 } ?? trials.suite, title: trials.title)
+        try output.emit(
+            results, suite: trials.suiteLabel, title: trials.title,
+            swapAfter: trials.experiment == .nonstationary ? trials.swapAfter : nil)
     }
 }
 
 /// Which trials `icrl eval` runs: suite, number of maps and episodes, dynamics, seed.
 struct EvalTrialOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Map suite: \(MapSuite.names). in-dist = the paper's 3-5 x 3-5 maps; ood = 6-7 x 6-7; 4x4/8x8 = Gymnasium's generate_random_map.", valueName: "name"))
+    @Option(help: ArgumentHelp(
+        "Suite: \(MapSuite.names), \(ExperimentSuite.names). in-dist = the paper's 3-5 x 3-5 maps; ood = 6-7 x 6-7; 4x4/8x8 = Gymnasium's generate_random_map; nonstationary = in-dist maps swapped for another of the same shape after --swap-after episodes (60 episodes by default); stitch = in-dist maps with two scripted half-path episodes in the context.",
+        valueName: "name"))
     var suite: String = MapSuite.inDistribution.rawValue
+
+    @Option(name: .customLong("swap-after"), help: "With --suite nonstationary: episodes on the first map before the swap.")
+    var swapAfter: Int = 30
+
+    @Option(help: ArgumentHelp(
+        "Scripted episodes (trace format, one JSON object per line; an episode may start on any S/F cell) put in the agent's context before every trial. Their map is the trial's map, or must equal --map.",
+        valueName: "file.jsonl"))
+    var context: String?
+
+    @Option(name: .customLong("trials"), help: "With --map or --context: trials to run on that map (same as --maps).")
+    var trialCount: Int?
 
     @Option(help: ArgumentHelp("Evaluate on this one map instead of a suite (rows separated by commas, e.g. SFFF,FHFH,FFFH,HFFG); --maps then counts trials on it.", valueName: "rows"))
     var map: String?
@@ -121,8 +139,11 @@ struct EvalTrialOptions: ParsableArguments {
     @Option(help: "Number of maps (trials), drawn from the suite's evaluation split; the paper used 50.")
     var maps: Int = 50
 
-    @Option(help: "Episodes per map; the agent keeps its memory across them. The paper used 30.")
-    var episodes: Int = 30
+    @Option(name: .customLong("episodes"), help: "Episodes per map; the agent keeps its memory across them. The paper used 30 (60 for nonstationary, the default there).")
+    var episodesOption: Int?
+
+    /// Episodes per trial: as given, or the experiment's default.
+    var episodes: Int { episodesOption ?? (experiment == .nonstationary ? 60 : 30) }
 
     @Option(help: "Seed for the maps, start cells, slips and agents' randomness.")
     var seed: UInt64 = 0
@@ -140,11 +161,19 @@ struct EvalTrialOptions: ParsableArguments {
     var maxSteps: Int?
 
     func validate() throws {
-        guard MapSuite(rawValue: suite) != nil else {
-            throw ValidationError("unknown suite '\(suite)'; choose from \(MapSuite.names)")
+        guard MapSuite(rawValue: suite) != nil || experiment != nil else {
+            throw ValidationError("unknown suite '\(suite)'; choose from \(MapSuite.names), \(ExperimentSuite.names)")
         }
-        guard maps >= 1 else { throw ValidationError("--maps must be at least 1 (try --maps 50)") }
+        guard trialTotal >= 1 else { throw ValidationError("--maps (or --trials) must be at least 1 (try --maps 50)") }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1 (try --episodes 30)") }
+        if experiment == .nonstationary {
+            guard swapAfter >= 1, swapAfter < episodes else {
+                throw ValidationError("--swap-after must lie in 1..<--episodes (\(episodes)); the paper swaps after 30 of 60")
+            }
+        }
+        if context != nil, experiment != nil {
+            throw ValidationError("--context scripts one map's trials; it does not combine with --suite \(suite) (stitch generates its own contexts)")
+        }
         if successRateOption != nil, !slippery {
             throw ValidationError("--success-rate only applies to slippery ice; add --slippery")
         }
@@ -157,20 +186,52 @@ struct EvalTrialOptions: ParsableArguments {
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1 (Gymnasium uses 100)") }
     }
 
-    /// The validated suite.
-    var mapSuite: MapSuite { MapSuite(rawValue: suite)! }
+    /// The experiment named by --suite, if it is one rather than a map suite.
+    var experiment: ExperimentSuite? { ExperimentSuite(rawValue: suite) }
+
+    /// The validated map suite (experiments play in-dist maps).
+    var mapSuite: MapSuite { MapSuite(rawValue: suite) ?? .inDistribution }
+
+    /// Trials to run.
+    var trialTotal: Int { trialCount ?? maps }
+
+    /// The suite's name in JSON output.
+    var suiteLabel: String {
+        if let map { return "map:" + map }
+        if let context { return "context:" + context }
+        return suite
+    }
 
     /// Dynamics of every trial.
     var config: EnvConfig {
         EnvConfig(slippery: slippery, successRate: successRate, maxSteps: maxSteps ?? mapSuite.defaultMaxSteps)
     }
 
-    /// One stationary trial per evaluation map.
-    func trialSpecs() -> [TrialSpec] {
-        if let map, let fixed = try? FrozenLakeMap(map) {
-            return Array(repeating: TrialSpec(map: fixed), count: maps)
+    /// The trials: a fixed map (with or without a scripted context), an experiment, or one
+    /// stationary trial per evaluation map of a suite.
+    func trialSpecs() throws -> [TrialSpec] {
+        if let context {
+            let episodes: [TraceEpisode]
+            do { episodes = try TraceReader.read(path: context) } catch { throw ValidationError("--context: \(error)") }
+            let fixed = try map.map { try FrozenLakeMap($0) } ?? episodes[0].map
+            for (i, episode) in episodes.enumerated() {
+                guard episode.map == fixed else {
+                    throw ValidationError("--context: episode \(i + 1) plays \(episode.map) but the trials play \(fixed); one context scripts one map")
+                }
+                guard episode.slippery == slippery else {
+                    throw ValidationError("--context: episode \(i + 1) is \(episode.slippery ? "" : "not ")slippery but the trials are \(slippery ? "" : "not "); add or drop --slippery")
+                }
+            }
+            return Array(repeating: TrialSpec(map: fixed, context: episodes.map(\.steps)), count: trialTotal)
         }
-        return TrialSpec.suite(mapSuite, count: maps, seed: seed)
+        if let map, let fixed = try? FrozenLakeMap(map) {
+            return Array(repeating: TrialSpec(map: fixed), count: trialTotal)
+        }
+        switch experiment {
+        case .nonstationary: return TrialSpec.nonStationary(.inDistribution, count: trialTotal, seed: seed, swapAfter: swapAfter)
+        case .stitch: return TrialSpec.stitching(.inDistribution, count: trialTotal, seed: seed)
+        case nil: return TrialSpec.suite(mapSuite, count: trialTotal, seed: seed)
+        }
     }
 
     /// The harness for these trials.
@@ -179,8 +240,9 @@ struct EvalTrialOptions: ParsableArguments {
     /// One line describing the run, above the table.
     var title: String {
         let dynamics = slippery ? "slippery (success rate \(formatted(successRate)))" : "not slippery"
-        let source = map.map { "map \($0)" } ?? "suite \(suite)"
-        return "\(source) · \(maps) maps · \(episodes) episodes · \(dynamics) · max \(config.maxSteps) steps · seed \(seed)"
+        var source = map.map { "map \($0)" } ?? (context != nil ? "context \(context!)" : "suite \(suite)")
+        if experiment == .nonstationary { source += " (swap after episode \(swapAfter))" }
+        return "\(source) · \(trialTotal) trials · \(episodes) episodes · \(dynamics) · max \(config.maxSteps) steps · seed \(seed)"
     }
 
     private func formatted(_ value: Double) -> String {
@@ -189,10 +251,24 @@ struct EvalTrialOptions: ParsableArguments {
     }
 }
 
+/// Experiments that are not a plain map suite.
+enum ExperimentSuite: String, CaseIterable {
+    case nonstationary
+    case stitch
+
+    static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
 /// How `icrl eval` reports: a table, JSON lines, and optionally a trace file.
 struct EvalOutputOptions: ParsableArguments {
     @Flag(help: "Print one JSON object per agent, {\"suite\",\"agent\",\"maps\",\"episodes\",\"success_by_episode\",\"mean_success\"}, instead of the table.")
     var json = false
+
+    @Option(help: ArgumentHelp("Also write the results to this folder: NAME.md (Markdown table), NAME.csv, NAME.svg (success-by-episode plot), NAME.jsonl, with NAME from --name.", valueName: "dir"))
+    var report: String?
+
+    @Option(help: "File name (without extension) of the --report files; default: the suite's name.")
+    var name: String?
 
     @Option(help: ArgumentHelp("Write every episode as a JSON line to this file ({\"map\",\"slippery\",\"episode\",\"steps\":[{\"s\",\"a\",\"r\",\"s2\",\"terminated\",\"truncated\"}]}), replayable in Gymnasium.", valueName: "file"))
     var trace: String?
@@ -203,12 +279,31 @@ struct EvalOutputOptions: ParsableArguments {
         return try TraceWriter(path: trace)
     }
 
-    /// Prints the results as JSON lines or as a table.
-    func emit(_ results: [EvaluationResult], suite: String, title: String) throws {
+    /// Prints the results as JSON lines or as a table, and writes the report files.
+    func emit(_ results: [EvaluationResult], suite: String, title: String, swapAfter: Int? = nil) throws {
         if json {
             for result in results { print(result.jsonLine(suite: suite)) }
         } else {
             print(EvaluationResult.table(results, title: title), terminator: "")
+        }
+        guard let report else { return }
+        let folder = URL(fileURLWithPath: report)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let base = name ?? String(suite.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+            let extra = swapAfter.map { Array(($0 + 1)...($0 + 5)) } ?? []
+            let files: [(String, String)] = [
+                ("md", EvaluationResult.markdown(results, title: title, extraEpisodes: extra)),
+                ("csv", EvaluationResult.csv(results)),
+                ("svg", EvaluationResult.chart(results, title: title, markerAfter: swapAfter)),
+                ("jsonl", results.map { $0.jsonLine(suite: suite) }.joined(separator: "\n") + "\n"),
+            ]
+            for (ext, text) in files {
+                try text.write(to: folder.appendingPathComponent(base + "." + ext), atomically: true, encoding: .utf8)
+            }
+            FileHandle.standardError.write(Data("report: \(folder.path)/\(base).{md,csv,svg,jsonl}\n".utf8))
+        } catch {
+            throw ValidationError("cannot write the report to \(report): \(error.localizedDescription)")
         }
     }
 }

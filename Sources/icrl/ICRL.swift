@@ -10,6 +10,8 @@ struct ICRL: ParsableCommand {
             Typical use:
               icrl maps --suite in-dist --count 5          # look at the maps we train and test on
               icrl eval --agent oracle --suite in-dist     # classical baselines on held-out maps
+              icrl train --preset best --minutes 60        # train the transformer (learner + actors)
+              icrl eval --agent oracle --checkpoint models/icrl-best.safetensors --suite ood
               icrl bench transport --json                  # throughput figures as JSON
             Every subcommand has its own --help.
             """,
@@ -22,6 +24,7 @@ struct ICRL: ParsableCommand {
             CollectCommand.self,
             MapsCommand.self,
             EvalCommand.self,
+            TrajectoriesCommand.self,
         ]
     )
 

@@ -19,33 +19,49 @@ struct TransportBench: ParsableCommand {
     var steps = 64
 
     @Option(help: "Messages per measurement.")
-    var messages = 200_000
+    var messages = 100_000
+
+    @Option(help: "Raw and codec measurements alternate this many times; the figures are medians, so one noisy round (another process, a frequency step) cannot decide the ratio.")
+    var rounds = 5
 
     @OptionGroup var output: BenchOutputOptions
 
     func validate() throws {
         guard steps >= 1, steps <= 100_000 else { throw ValidationError("--steps must be in 1...100000") }
         guard messages >= 1_000 else { throw ValidationError("--messages must be at least 1000 for a stable figure") }
+        guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be in 1...100") }
     }
 
     func run() throws {
         let sample = Self.chunk(steps: steps, sequence: 0)
         let frameBytes = WireCodec.encode(.experience(sample)).count
-        let raw = try Self.measure(messages: messages) { sequence in
-            [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: frameBytes)
-        } receive: { _ in true }
         let decoder = WireDecoder()
         let validator = ExperienceValidator(configFingerprint: sample.configFingerprint)
-        let codec = try Self.measure(messages: messages) { sequence in
-            // An actor holds its steps already; what it pays per chunk is the stamp and the encode.
-            var chunk = sample
-            chunk.sequence = UInt64(sequence)
-            return WireCodec.encode(chunk)
-        } receive: { message in
-            // What the learner does with every frame: decode and validate.
-            guard case .experience(let chunk)? = try? decoder.decode(message),
-                  (try? validator.validate(chunk)) != nil else { return false }
-            return chunk.count == steps
+        var raws: [Double] = [], codecs: [Double] = [], ratios: [Double] = []
+        var rejected = 0
+        for _ in 0..<rounds {
+            let raw = try Self.measure(messages: messages) { sequence in
+                [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: frameBytes)
+            } receive: { _ in true }
+            let codec = try Self.measure(messages: messages) { sequence in
+                // An actor holds its steps already; what it pays per chunk is the stamp and the encode.
+                var chunk = sample
+                chunk.sequence = UInt64(sequence)
+                return WireCodec.encode(chunk)
+            } receive: { message in
+                // What the learner does with every frame: decode and validate.
+                guard case .experience(let chunk)? = try? decoder.decode(message),
+                      (try? validator.validate(chunk)) != nil else { return false }
+                return chunk.count == steps
+            }
+            raws.append(raw.perSecond)
+            codecs.append(codec.perSecond)
+            ratios.append(codec.perSecond / raw.perSecond)
+            rejected += codec.rejected
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
         // Per-message costs on one thread, to see which side limits the pipeline.
         let encoded = WireCodec.encode(sample)
@@ -64,11 +80,14 @@ struct TransportBench: ParsableCommand {
             "frame_bytes": frameBytes,
             "steps_per_chunk": steps,
             "messages": messages,
-            "raw_msgs_per_s": raw.perSecond,
-            "codec_msgs_per_s": codec.perSecond,
-            "codec_steps_per_s": codec.perSecond * Double(steps),
-            "codec_to_raw_ratio": codec.perSecond / raw.perSecond,
-            "codec_rejected": codec.rejected,
+            "rounds": rounds,
+            "raw_msgs_per_s": median(raws),
+            "codec_msgs_per_s": median(codecs),
+            "codec_steps_per_s": median(codecs) * Double(steps),
+            "codec_to_raw_ratio": median(ratios),
+            "codec_to_raw_ratio_min": ratios.min() ?? 0,
+            "codec_to_raw_ratio_max": ratios.max() ?? 0,
+            "codec_rejected": rejected,
         ])
     }
 

@@ -1,5 +1,6 @@
 import Cluster
 import Testing
+import DQN
 import Transport
 
 @Suite("chunk builder")
@@ -29,5 +30,15 @@ struct ChunkBuilderTests {
         #expect(none == nil)
         let validator = ExperienceValidator(configFingerprint: 9)
         for chunk in chunks { try validator.validate(chunk) }
+    }
+}
+
+@Suite("behaviour values")
+struct BehaviourValueTests {
+    @Test("the replay's per-trial behaviour values are the wire's")
+    func wireValues() {
+        for behaviour in RolloutBehaviour.allCases {
+            #expect(Behaviour(behaviour).rawValue == behaviour.wireValue, "\(behaviour)")
+        }
     }
 }

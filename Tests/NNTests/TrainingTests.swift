@@ -76,6 +76,34 @@ struct TrainingTests {
         #expect(dQ[4 * a + 1] == 0)
     }
 
+    @Test("DQfD's margin loss: value and gradient match finite differences; zero once the expert leads by the margin")
+    func marginImitation() {
+        var random = TestRandom(5)
+        let n = 8, a = 4, margin: Float = 0.3
+        let q = random.floats(n * a)
+        let actions = (0..<n).map { Int32(($0 * 3) % a) }
+        let mask: [Float] = [1, 1, 0.5, 1, 0, 1, 1, 0]
+        let (value, dQ) = MarginImitationLoss.compute(q: q, actions: actions, mask: mask, actionCount: a, margin: margin)
+        func f(_ qd: [Double]) -> Double {
+            var total = 0.0
+            for i in 0..<n {
+                let e = Int(actions[i])
+                let best = (0..<a).map { qd[i * a + $0] + ($0 == e ? 0 : Double(margin)) }.max()!
+                total += Double(mask[i]) * (best - qd[i * a + e])
+            }
+            return total / 5.5
+        }
+        let qd = q.map(Double.init)
+        #expect(abs(Double(value) - f(qd)) < 1e-5)
+        #expect(gradientErrorRatio(dQ, qd.indices.map { centralDifference(qd, $0, f) }) <= 1)
+        #expect(dQ[(4 * a)..<(5 * a)].allSatisfy { $0 == 0 })
+        // An expert action ahead by more than the margin everywhere: no loss, no gradient.
+        var ahead = q
+        for i in 0..<n { ahead[i * a + Int(actions[i])] = 10 }
+        let settled = MarginImitationLoss.compute(q: ahead, actions: actions, mask: mask, actionCount: a, margin: margin)
+        #expect(settled.loss == 0 && settled.dQ.allSatisfy { $0 == 0 })
+    }
+
     @Test("hard and Polyak target updates")
     func targetUpdates() throws {
         let config = smallConfig()

@@ -1,0 +1,66 @@
+/// DQfD's large-margin supervised loss (Hester et al. 2018, eq. 2), which makes the
+/// demonstrator's action the greedy one without fixing its value:
+/// `loss = Σ mask·(max_a [Q(a) + m·[a ≠ a_E]] − Q(a_E)) / max(Σ mask, 1)`.
+///
+/// Zero once `Q(a_E)` beats every other action by at least the margin `m`. Its gradient
+/// is `+1` on the maximising action and `−1` on the demonstrator's (nothing when they
+/// coincide), scaled by the mask weight over the total weight.
+public enum MarginImitationLoss {
+    /// Adds `weight ×` the loss's gradient to `dQ` and returns the (unweighted) mean loss.
+    ///
+    /// - Parameters:
+    ///   - dQ: (B, T, A) accumulated into, not overwritten
+    ///   - q: (B, T, A)
+    ///   - actions: (B, T) the demonstrator's actions, in `0..<A` where the mask is non-zero
+    ///   - mask: (B, T) 1 at demonstrator positions, 0 elsewhere
+    ///   - positions: B·T
+    ///   - actionCount: A
+    ///   - margin: m, in the same units as Q
+    ///   - weight: λ, the loss's weight beside the TD loss
+    @discardableResult
+    public static func accumulate(
+        dQ: UnsafeMutableBufferPointer<Float>, q: UnsafeBufferPointer<Float>,
+        actions: UnsafeBufferPointer<Int32>, mask: UnsafeBufferPointer<Float>,
+        positions n: Int, actionCount a: Int, margin: Float, weight: Float
+    ) -> Float {
+        precondition(q.count == n * a && dQ.count == n * a, "q and dQ need (B, T, A) = \(n * a) values")
+        precondition(actions.count == n && mask.count == n, "actions and mask need (B, T) = \(n) values")
+        var total: Double = 0, weights: Double = 0
+        for i in 0..<n { weights += Double(mask[i]) }
+        guard weights > 0 else { return 0 }
+        let scale = weight / Float(weights)
+        for i in 0..<n where mask[i] != 0 {
+            let expert = Int(actions[i])
+            precondition(expert >= 0 && expert < a, "action \(expert) at position \(i) is outside 0..<\(a)")
+            let row = i * a
+            var best = expert
+            var bestValue = q[row + expert]
+            for b in 0..<a where b != expert && q[row + b] + margin > bestValue {
+                best = b
+                bestValue = q[row + b] + margin
+            }
+            total += Double(mask[i] * (bestValue - q[row + expert]))
+            if best != expert {
+                dQ[row + best] += mask[i] * scale
+                dQ[row + expert] -= mask[i] * scale
+            }
+        }
+        return Float(total / weights)
+    }
+
+    /// `accumulate` for arrays, from a zero gradient with weight 1; returns the loss and dQ.
+    public static func compute(q: [Float], actions: [Int32], mask: [Float], actionCount: Int, margin: Float) -> (loss: Float, dQ: [Float]) {
+        var dQ = [Float](repeating: 0, count: q.count)
+        let loss = dQ.withUnsafeMutableBufferPointer { d in
+            q.withUnsafeBufferPointer { qp in
+                actions.withUnsafeBufferPointer { ap in
+                    mask.withUnsafeBufferPointer { mp in
+                        accumulate(dQ: d, q: qp, actions: ap, mask: mp, positions: actions.count,
+                                   actionCount: actionCount, margin: margin, weight: 1)
+                    }
+                }
+            }
+        }
+        return (loss, dQ)
+    }
+}
