@@ -5,12 +5,15 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/icrl
 DEMO_OUT ?= runs/demo
 
-.PHONY: deps build release test demo proto bench bench-cluster clean help
+.PHONY: deps build release test test-cluster demo proto bench bench-cluster results data-quality clean help
 
 help:
 	@echo "make demo    install deps, build release, run the main job on its default settings"
 	@echo "make test    install deps, run every test suite CI runs"
 	@echo "make bench   run the benchmarks (JSON lines on stdout)"
+	@echo "make bench-cluster  end-to-end env steps/s of the local cluster with 1, 2, 4 actors"
+	@echo "make results        the paper's experiments on models/icrl-best.safetensors into results/"
+	@echo "make data-quality   three offline models from low/mid/high-quality data (~30 min)"
 	@echo "make proto   regenerate Sources/ICRLWire from Proto/icrl.proto (needs protoc-c)"
 
 deps:
@@ -27,6 +30,8 @@ test: deps
 	$(SWIFT) test
 	$(SWIFT) build -c release
 	bash scripts/test_cluster.sh $(RELEASE_BIN)
+	bash scripts/test_deploy.sh $(RELEASE_BIN)
+	bash scripts/test_netns.sh $(RELEASE_BIN)
 
 demo: release
 	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)
@@ -37,6 +42,18 @@ bench: release
 	$(RELEASE_BIN) bench ingest --json
 	$(RELEASE_BIN) bench learner --json
 	$(RELEASE_BIN) bench actor --json
+
+# The paper's experiments on the shipped model: tables and plots into results/.
+results: release
+	ICRL=$(RELEASE_BIN) bash scripts/results.sh models/icrl-best.safetensors results 200
+
+# Data quality: three offline models (low/mid/high-quality datasets), about 30 minutes.
+data-quality: release
+	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/data_quality.sh 8 1000000 runs/data-quality
+
+# Multi-host test: learner and two actors in separate network namespaces (needs root).
+test-cluster: release
+	bash scripts/test_netns.sh $(RELEASE_BIN)
 
 # End-to-end env steps/s of the local cluster with 1, 2 and 4 actors (about 3 minutes).
 bench-cluster: release

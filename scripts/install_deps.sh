@@ -44,6 +44,13 @@ if ! python3 -c 'import numpy' >/dev/null 2>&1; then
     || python3 -m pip install --quiet --break-system-packages numpy
 fi
 
+if ! command -v kubernetes-validate >/dev/null 2>&1 && ! python3 -c 'import kubernetes_validate' >/dev/null 2>&1; then
+  echo "install_deps: installing kubernetes-validate for the deployment manifests' test"
+  python3 -m pip install --quiet kubernetes-validate 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages kubernetes-validate \
+    || echo "install_deps: could not install kubernetes-validate; scripts/test_deploy.sh will say so"
+fi
+
 for lib in libzmq openblas libprotobuf-c; do
   printf 'install_deps: %-14s %s\n' "$lib" "$(pkg-config --modversion "$lib")"
 done

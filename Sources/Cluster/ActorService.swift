@@ -83,7 +83,7 @@ public final class ActorService {
         // 1. The learner's configuration and current weights.
         var firstWeights: WeightsMessage?
         var lastAsk = clock.now - .seconds(10)
-        logger.info("actor \(options.actorID) joining learner at \(options.endpoints.experience)")
+        logger.info("actor \(options.actorID) joining learner at \(options.endpoints.experience) (seed \(options.seed))")
         while firstWeights == nil {
             if stop.load(ordering: .relaxed) { return }
             if clock.now - lastAsk > .seconds(2) {

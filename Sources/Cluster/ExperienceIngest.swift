@@ -141,7 +141,7 @@ public final class ExperienceIngest: Sendable {
             s.lagMax = max(s.lagMax, lag)
             s.lagSum += lag
             s.lagCount += 1
-            s.peers.seen(chunk.actorID, incarnation: chunk.incarnation, now: now, policyVersion: chunk.policyVersion)
+            s.peers.seen(chunk.actorID, incarnation: chunk.incarnation, now: now, policyVersion: chunk.policyVersion, steps: chunk.count)
         }
     }
 }

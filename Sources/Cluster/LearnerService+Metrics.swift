@@ -87,6 +87,11 @@ extension LearnerService {
             if episodes > 0 { m["charts/success_\(name)"] = Double(wins) / Double(episodes) }
             m["charts/episodes_\(name)"] = Double(total)
         }
+        // Per actor: where the experience comes from, and how fresh its policy is.
+        for peer in snapshot.peers.peers.values where peer.alive {
+            m["actors/\(peer.actorID)/steps_received"] = Double(peer.stepsReceived)
+            m["actors/\(peer.actorID)/policy_version"] = Double(peer.policyVersion)
+        }
         m.merge(snapshot.rejections.metrics) { a, _ in a }
         metrics.write(m, step: learner.updates)
         let success = m["charts/success_model"].map { String(format: "%.2f", $0) } ?? "-"

@@ -16,6 +16,8 @@ public struct PeerTable: Sendable {
         public var stats: ActorStats?
         /// Policy version of the newest experience received from it.
         public var policyVersion: UInt64
+        /// Environment steps accepted from it (this incarnation).
+        public var stepsReceived = 0
     }
 
     public private(set) var peers: [String: Peer] = [:]
@@ -41,10 +43,11 @@ public struct PeerTable: Sendable {
     }
 
     /// Any sign of life: heartbeat, stats or experience.
-    public mutating func seen(_ actorID: String, incarnation: UInt64, now: Double, policyVersion: UInt64? = nil) {
+    public mutating func seen(_ actorID: String, incarnation: UInt64, now: Double, policyVersion: UInt64? = nil, steps: Int = 0) {
         guard var peer = peers[actorID], peer.incarnation == incarnation else { return }
         peer.lastSeen = now
         peer.alive = true
+        peer.stepsReceived += steps
         if let policyVersion { peer.policyVersion = max(peer.policyVersion, policyVersion) }
         peers[actorID] = peer
     }

@@ -24,8 +24,8 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Actor name in the learner's logs (default: host/pid).")
     var id: String?
 
-    @Option(help: "Seed of this actor's maps and exploration.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of this actor's maps and exploration (default: random, logged; give distinct seeds for a reproducible run).")
+    var seed: UInt64?
 
     @Option(help: "Environments stepped together (default: the learner's config).")
     var environments: Int?
@@ -53,7 +53,8 @@ struct ActorCommand: ParsableCommand {
     func run() throws {
         Signals.installStopHandlers()
         var options = ActorService.Options(
-            endpoints: try Endpoints(base: learner), actorID: id ?? "\(ProcessInfo.processInfo.hostName)/\(getpid())", seed: seed)
+            endpoints: try Endpoints(base: learner), actorID: id ?? "\(ProcessInfo.processInfo.hostName)/\(getpid())",
+            seed: seed ?? UInt64.random(in: 1...UInt64.max))
         let (environments, model, random, qlearning, oracle) = (self.environments, self.model, self.random, self.qlearning, self.oracle)
         options.rolloutOverrides = { rollout in
             if let environments { rollout.environments = environments }

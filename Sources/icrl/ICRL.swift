@@ -25,6 +25,7 @@ struct ICRL: ParsableCommand {
             MapsCommand.self,
             EvalCommand.self,
             TrajectoriesCommand.self,
+            ConfigCommand.self,
         ]
     )
 

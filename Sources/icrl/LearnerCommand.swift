@@ -35,12 +35,15 @@ struct LearnerCommand: ParsableCommand {
     @Flag(help: "Continue from --out's latest checkpoint (weights, target, optimizer, counters).")
     var resume = false
 
+    @Flag(help: "Resume when --out holds a checkpoint, start fresh otherwise: for schedulers that restart or requeue the learner (Slurm --requeue, Kubernetes).")
+    var resumeIfPresent = false
+
     @Option(help: "Train from this experience file (written by icrl collect) instead of, or before, live actors.")
     var dataset: String?
 
     func validate() throws {
         _ = try Endpoints(base: bind)
-        if resume, out == nil { throw ValidationError("--resume needs --out, the run folder to continue") }
+        if resume || resumeIfPresent, out == nil { throw ValidationError("--resume and --resume-if-present need --out, the run folder to continue") }
         if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
         if let updates, updates <= 0 { throw ValidationError("--updates must be positive") }
         if let dataset, !FileManager.default.fileExists(atPath: dataset) {
@@ -51,6 +54,10 @@ struct LearnerCommand: ParsableCommand {
     func run() throws {
         Signals.installStopHandlers()
         var config = try runConfig.load()
+        var resume = self.resume
+        if resumeIfPresent, let out {
+            resume = FileManager.default.fileExists(atPath: LearnerService.latestCheckpoint(in: URL(fileURLWithPath: out)).path)
+        }
         if resume, runConfig.config == nil, let out {
             // A resumed run keeps its own configuration unless told otherwise.
             let saved = URL(fileURLWithPath: out).appendingPathComponent("config.json")
