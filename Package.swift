@@ -44,10 +44,11 @@ let package = Package(
             dependencies: ["DQN", "NN", "FrozenLake", "Transport", "CZeroMQ", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Transport", dependencies: ["CZeroMQ", "ICRLWire", "CProtobufC"]),
+        .target(name: "InContextSARSA", dependencies: ["NN", "FrozenLake"]),
         .executableTarget(
             name: "icrl",
             dependencies: [
-                "FrozenLake", "NN", "Transport", "DQN", "Cluster", "Evaluation",
+                "FrozenLake", "NN", "Transport", "DQN", "Cluster", "Evaluation", "InContextSARSA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,5 +61,6 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "COpenBLAS"]),
         .testTarget(name: "FrozenLakeTests", dependencies: ["FrozenLake"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "FrozenLake"]),
+        .testTarget(name: "InContextSARSATests", dependencies: ["InContextSARSA", "NN", "FrozenLake"]),
     ]
 )

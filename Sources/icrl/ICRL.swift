@@ -26,6 +26,7 @@ struct ICRL: ParsableCommand {
             EvalCommand.self,
             TrajectoriesCommand.self,
             ConfigCommand.self,
+            LSACommand.self,
         ]
     )
 
