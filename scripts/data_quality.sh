@@ -23,9 +23,13 @@ declare -A mix=(
 )
 checkpoints=()
 for q in low mid high; do
-  echo "== $q: collect $steps steps (${mix[$q]})"
-  # shellcheck disable=SC2086
-  "$bin" collect --preset best --steps "$steps" ${mix[$q]} --out "$out/$q.pb" | tail -1
+  if [ ! -f "$out/$q.pb" ]; then
+    echo "== $q: collect $steps steps (${mix[$q]})"
+    # shellcheck disable=SC2086
+    "$bin" collect --preset best --steps "$steps" ${mix[$q]} --out "$out/$q.pb" | tail -1
+  else
+    echo "== $q: using $out/$q.pb"
+  fi
   echo "== $q: train offline for $minutes min"
   "$bin" learner --preset best --dataset "$out/$q.pb" --minutes "$minutes" --bind "tcp://127.0.0.1:$((5700 + ${#checkpoints[@]} * 10))" \
     --out "$out/train-$q" > "$out/train-$q.log" 2>&1

@@ -127,4 +127,56 @@ struct RunningLearnerTests {
         #expect(garbage == 50, "every random frame is counted: \(metrics.filter { $0.key.hasPrefix("rejected") })")
         #expect(metrics["charts/env_steps_received", default: 0] >= 40 * 6)
     }
+
+    @Test("100,000 random and truncated frames: no crash, every frame counted as rejected, training goes on")
+    func frameFlood() throws {
+        let config = Self.tinyConfig()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("icrl-flood-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = Int.random(in: 45_001...50_000)
+        var options = LearnerService.Options(
+            endpoints: try Endpoints(base: "tcp://127.0.0.1:\(port)"), runFolder: folder, config: config, learnerID: "flood")
+        options.maxSeconds = 120
+        let stop = StopFlag()
+        let learnerOptions = options
+        let thread = DedicatedThread(name: "learner") {
+            do {
+                let service = try LearnerService(options: learnerOptions, logger: Logger(label: "test.flood"))
+                try service.run(stop: stop.value)
+            } catch {
+                Issue.record("learner failed: \(error)")
+            }
+        }
+        defer {
+            stop.value.store(true, ordering: .relaxed)
+            thread.join()
+        }
+        let context = try ZMQContext()
+        let push = try ZMQSocket(context, .push)
+        defer { push.close() }
+        try push.setLinger(milliseconds: 0)
+        try push.connect("tcp://127.0.0.1:\(port)")
+        for i in 0..<40 { try push.send(WireCodec.encode(Self.chunk(config, trial: UInt64(i), sequence: UInt64(i)))) }
+        var rng = SystemRandomNumberGenerator()
+        let valid = WireCodec.encode(Self.chunk(config, trial: 1_000, sequence: 1_000))
+        let flood = 100_000
+        for i in 0..<flood {
+            if i % 2 == 0 {
+                try push.send((0..<Int.random(in: 1...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            } else {
+                // A strict prefix of a valid frame (every prefix fails to decode).
+                try push.send(Array(valid.prefix(Int.random(in: 1..<valid.count, using: &rng))))
+            }
+        }
+        let metricsURL = folder.appendingPathComponent("metrics.jsonl")
+        var metrics: [String: Double] = [:]
+        for i in 0..<600 {
+            if i % 5 == 0 { try push.send(WireCodec.encode(Self.chunk(config, trial: UInt64(2_000 + i), sequence: UInt64(2_000 + i)))) }
+            Thread.sleep(forTimeInterval: 0.1)
+            metrics = Self.lastMetrics(metricsURL)
+            if metrics["rejected/total", default: 0] >= Double(flood), metrics["charts/updates", default: 0] >= 20 { break }
+        }
+        #expect(metrics["rejected/total", default: 0] == Double(flood), "every frame counted: \(metrics.filter { $0.key.hasPrefix("rejected") })")
+        #expect(metrics["charts/updates", default: 0] >= 20, "the learner kept training")
+    }
 }

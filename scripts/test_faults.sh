@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Fault tests with real processes on loopback (`make test-faults`):
+#   1. kill -9 one actor mid-run: the learner keeps training, declares it dead after the
+#      heartbeat timeout, and the restarted actor (a new incarnation) rejoins within 2 s;
+#   2. kill -9 the learner: actors keep running and reconnect; `--resume` continues from
+#      the last checkpoint with its update counter intact, and metrics.jsonl carries on;
+#   3. kill -9 the learner at random moments while it checkpoints every 0.2 s, 15 times:
+#      the latest checkpoint always loads.
+#   bash scripts/test_faults.sh [ICRL_BINARY]
+set -uo pipefail
+bin=$(readlink -f "${1:-.build/release/icrl}")
+work=$(mktemp -d)
+pids=()
+passed=0; failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work"; }
+trap cleanup EXIT
+metric() {  # metric FILE KEY: the key's value in the last line that has it
+  python3 -c '
+import json, sys
+v = None
+for line in open(sys.argv[1]):
+    if line.strip():
+        r = json.loads(line)
+        if sys.argv[2] in r: v = r[sys.argv[2]]
+print(int(v) if v is not None else -1)' "$1" "$2" 2>/dev/null || echo -1
+}
+wait_for() {  # wait_for SECONDS COMMAND...: polls every 0.1 s
+  local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+  while [ $(( $(date +%s%N) / 1000000 )) -lt $deadline ]; do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+# Fast metrics and checkpoints, from the smoke preset.
+"$bin" config --preset smoke | python3 -c '
+import json, sys
+c = json.load(sys.stdin); c["metricsSeconds"] = 0.5; c["checkpointSeconds"] = 0.2
+json.dump(c, open(sys.argv[1], "w"))' "$work/config.json"
+
+echo "== 1. kill -9 an actor, restart it =="
+run="$work/one"; port=46400
+"$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" > "$work/learner1.log" 2>&1 &
+learner=$!; pids+=("$learner")
+"$bin" actor --learner "tcp://127.0.0.1:$port" --id a0 --seed 1 > "$work/a0.log" 2>&1 &
+a0=$!; pids+=("$a0")
+"$bin" actor --learner "tcp://127.0.0.1:$port" --id a1 --seed 2 > "$work/a1.log" 2>&1 &
+pids+=($!)
+wait_for 60 test "$(metric "$run/metrics.jsonl" actors/live)" -ge 2 || fail "two actors never went live"
+before=$(metric "$run/metrics.jsonl" charts/updates)
+kill -9 "$a0"
+if wait_for 15 test "$(metric "$run/metrics.jsonl" actors/deaths)" -ge 1; then ok "learner declared the killed actor dead"; else fail "no death recorded"; fi
+after=$(metric "$run/metrics.jsonl" charts/updates)
+[ "$after" -gt "$before" ] && ok "learner kept training ($before -> $after updates)" || fail "training stalled ($before -> $after)"
+"$bin" actor --learner "tcp://127.0.0.1:$port" --id a0 --seed 3 > "$work/a0b.log" 2>&1 &
+pids+=($!)
+t0=$(date +%s%N)
+if wait_for 10 test "$(metric "$run/metrics.jsonl" actors/rejoins)" -ge 1; then
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  # Metrics lines come every 0.5 s, so the figure is an upper bound within 0.5 s.
+  [ "$ms" -le 2500 ] && ok "restarted actor rejoined with a new incarnation (seen after $ms ms, metrics every 500 ms)" \
+    || fail "rejoin took $ms ms (want ≤ 2 s + one metrics period)"
+else
+  fail "restarted actor never rejoined"
+fi
+
+echo "== 2. kill -9 the learner, resume =="
+wait_for 10 test -f "$run/checkpoints/latest.safetensors" || fail "no checkpoint before the kill"
+sleep 1
+kill -9 "$learner"
+sleep 2
+for a in "${pids[@]:1}"; do kill -0 "$a" 2>/dev/null || fail "an actor died with its learner"; done
+lines_before=$(wc -l < "$run/metrics.jsonl")
+"$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --resume --minutes 0.25 > "$work/learner2.log" 2>&1 &
+learner=$!; pids+=("$learner")
+resumed=$(wait_for 20 grep -o 'resumed from .* at update [0-9]*' "$work/learner2.log" >/dev/null; grep -o 'at update [0-9]*' "$work/learner2.log" | head -1 | tr -dc 0-9)
+[ -n "$resumed" ] && [ "$resumed" -gt 0 ] && ok "--resume continued from update $resumed" || fail "did not resume ($(tail -2 "$work/learner2.log"))"
+if wait_for 20 test "$(metric "$run/metrics.jsonl" actors/live)" -ge 2 -a "$(wc -l < "$run/metrics.jsonl")" -gt "$((lines_before + 2))"; then
+  ok "actors reconnected to the restarted learner"
+else
+  fail "actors did not come back ($(metric "$run/metrics.jsonl" actors/live) live)"
+fi
+wait "$learner"
+final=$(metric "$run/metrics.jsonl" charts/updates)
+[ "$final" -gt "${resumed:-0}" ] && ok "training went on after the resume ($resumed -> $final updates)" || fail "no updates after resume"
+for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
+
+echo "== 3. kill -9 while checkpointing =="
+run="$work/three"; port=46410
+bad=0
+for i in $(seq 1 15); do
+  "$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" --resume-if-present > "$work/learner3.log" 2>&1 &
+  learner=$!
+  "$bin" actor --learner "tcp://127.0.0.1:$port" --id c0 --seed "$i" > /dev/null 2>&1 &
+  actor=$!
+  sleep "$(python3 -c "import random; print(round(random.uniform(1.5, 3.0), 2))")"
+  kill -9 "$learner" "$actor" 2>/dev/null; wait "$learner" "$actor" 2>/dev/null
+  if [ -f "$run/checkpoints/latest.safetensors" ]; then
+    "$bin" eval --checkpoint "$run/checkpoints/latest.safetensors" --maps 1 --episodes 1 > /dev/null 2>&1 || bad=$((bad + 1))
+  fi
+done
+[ -f "$run/checkpoints/latest.safetensors" ] || fail "no checkpoint was ever written"
+[ "$bad" -eq 0 ] && ok "the latest checkpoint loaded after each of 15 kills" || fail "$bad of 15 kills left an unloadable checkpoint"
+echo "test_faults: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

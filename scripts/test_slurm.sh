@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# A real Slurm run on this machine (`make test-slurm`): installs Debian's slurm-wlm and
+# munge if absent, configures a single-node cluster (slurmctld + slurmd on this host),
+# submits deploy/slurm/icrl.sbatch with one learner and two actor tasks (preset smoke),
+# waits for it, checks the run folder, and stops the daemons it started.
+# Needs root (apt, daemons); skips with a message otherwise.
+#   bash scripts/test_slurm.sh [ICRL_BINARY] [SECONDS]
+set -uo pipefail
+bin=$(readlink -f "${1:-.build/release/icrl}")
+seconds=${2:-30}
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test_slurm: SKIP — needs root to install and start slurmctld, slurmd and munged (run: sudo make test-slurm)"
+  exit 0
+fi
+started=$(date +%s)
+if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
+  echo "test_slurm: installing slurm-wlm and munge"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null \
+    || { echo "test_slurm: FAIL — could not install slurm-wlm and munge"; exit 1; }
+fi
+work=$(mktemp -d /tmp/icrl-slurm.XXXXXX)
+chmod 755 "$work"
+host=$(hostname -s)
+conf="$work/slurm.conf"
+pids=()
+cleanup() {
+  scancel --user root >/dev/null 2>&1 || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  sleep 1
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  pkill -f "$work" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# munge: a fresh key for this test only, its own socket.
+mkdir -p "$work/munge"
+dd if=/dev/urandom of="$work/munge/munge.key" bs=1 count=1024 status=none
+chmod 400 "$work/munge/munge.key"
+munged --force --key-file="$work/munge/munge.key" --socket="$work/munge/munge.socket" \
+  --pid-file="$work/munge/munged.pid" --log-file="$work/munge/munged.log" --seed-file="$work/munge/seed" \
+  || { echo "test_slurm: FAIL — munged did not start"; exit 1; }
+pids+=("$(cat "$work/munge/munged.pid")")
+
+mkdir -p "$work/state" "$work/spool" "$work/run"
+cat > "$conf" <<CONF
+ClusterName=icrltest
+SlurmctldHost=$host
+SlurmctldPort=16817
+SlurmdPort=16818
+AuthType=auth/munge
+AuthInfo=socket=$work/munge/munge.socket
+CredType=cred/munge
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$work/state
+SlurmdSpoolDir=$work/spool
+SlurmctldPidFile=$work/slurmctld.pid
+SlurmdPidFile=$work/slurmd.pid
+SlurmctldLogFile=$work/slurmctld.log
+SlurmdLogFile=$work/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SlurmdParameters=config_overrides
+ReturnToService=2
+MpiDefault=none
+# One node; the CPU count is declared generously so one learner and two actors fit.
+NodeName=$host CPUs=8 RealMemory=4000 State=UNKNOWN
+PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
+CONF
+export SLURM_CONF="$conf"
+slurmctld -f "$conf" -i && sleep 1
+pids+=("$(cat "$work/slurmctld.pid" 2>/dev/null)")
+slurmd -f "$conf" && sleep 2
+pids+=("$(cat "$work/slurmd.pid" 2>/dev/null)")
+for _ in $(seq 1 30); do sinfo -h -o %T 2>/dev/null | grep -qE 'idle|mix' && break; sleep 1; done
+if ! sinfo -h -o %T 2>/dev/null | grep -qE 'idle|mix'; then
+  echo "test_slurm: FAIL — the node did not come up:"; sinfo 2>&1; tail -5 "$work/slurmd.log" "$work/slurmctld.log" 2>/dev/null; exit 1
+fi
+echo "test_slurm: single-node cluster up ($(sinfo -h -o '%P %D %T'))"
+
+minutes=$(python3 -c "print($seconds / 60)")
+job=$(cd "$work" && ICRL="$bin" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=2 RUN="$work/run" PORT=46300 \
+  sbatch --parsable --nodes 1 --cpus-per-task 1 --time 5 --output "$work/job-%j.out" \
+  "$OLDPWD/deploy/slurm/icrl.sbatch")
+[ -n "$job" ] || { echo "test_slurm: FAIL — sbatch refused the job"; exit 1; }
+echo "test_slurm: submitted job $job"
+for _ in $(seq 1 $((seconds + 120))); do
+  state=$(scontrol show job "$job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+  case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
+  sleep 1
+done
+echo "test_slurm: job $job ended $state"
+passed=0; failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+[ "$state" = COMPLETED ] && ok "job completed" || { fail "job state $state"; cat "$work"/job-*.out; }
+[ -f "$work/run/checkpoints/latest.safetensors" ] && ok "checkpoint in the run folder" || fail "no checkpoint"
+python3 - "$work/run/metrics.jsonl" <<'PY' && ok "the learner saw 2 actor tasks send experience" || { fail "actors' experience missing"; tail -20 "$work"/run/*.log; }
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+steps = {}
+for r in rows:
+    for k, v in r.items():
+        if k.startswith("actors/") and k.endswith("/steps_received"):
+            steps[k] = max(steps.get(k, 0), v)
+print("     steps by actor:", steps)
+sys.exit(0 if len([v for v in steps.values() if v > 0]) >= 2 else 1)
+PY
+echo "test_slurm: $passed passed, $failed failed in $(( $(date +%s) - started )) s"
+[ "$failed" -eq 0 ]
