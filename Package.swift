@@ -1,7 +1,14 @@
 // swift-tools-version:6.0
 // ICRL — in-context reinforcement learning with a small transformer, trained by
 // distributed DQN (Swift actors and learner over ZeroMQ + protobuf-c, OpenBLAS).
+import Foundation
 import PackageDescription
+
+/// `ICRL_TARGET_CPU=haswell swift build -c release` compiles the NN kernels for that CPU
+/// (AVX2 + FMA for haswell; see `swiftc -target-cpu help`). Unset, the build runs on any
+/// x86-64 or arm64 machine. A binary built for a CPU crashes on an older one.
+let targetCPU = ProcessInfo.processInfo.environment["ICRL_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
+let kernelSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
 
 let package = Package(
     name: "ICRL",
@@ -37,7 +44,7 @@ let package = Package(
         // MARK: Swift modules.
         .target(name: "FrozenLake"),
         .target(name: "Evaluation", dependencies: ["FrozenLake", "DQN", "NN"]),
-        .target(name: "NN", dependencies: ["COpenBLAS"]),
+        .target(name: "NN", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
         .target(name: "DQN", dependencies: ["NN", "FrozenLake", .product(name: "DequeModule", package: "swift-collections")]),
         .target(
             name: "Cluster",

@@ -139,6 +139,10 @@ struct IngestBench: ParsableCommand {
             "transitions_per_s": Double(s.stepsReceived) / span,
             "target_transitions_per_s": 1_000_000,
         ])
+        // Losing or refusing recorded experience is a failure, whatever the speed.
+        guard sentSteps == s.stepsReceived, s.rejections.total == 0, s.lostChunks == 0 else {
+            throw ValidationError("ingest lost experience: sent \(sentSteps), received \(s.stepsReceived), rejected \(s.rejections.total), lost chunks \(s.lostChunks)")
+        }
     }
 
     /// Plays random and oracle trials and writes their chunks to `url`, as `icrl collect` does.

@@ -59,6 +59,10 @@ struct TransportBench: ParsableCommand {
             ratios.append(codec.perSecond / raw.perSecond)
             rejected += codec.rejected
         }
+        // A frame the learner would refuse means the benchmark measured the wrong path.
+        guard rejected == 0 else {
+            throw ValidationError("\(rejected) benchmark chunks failed validation; the codec figure would not be the learner's path")
+        }
         func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
             return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
@@ -101,7 +105,9 @@ struct TransportBench: ParsableCommand {
             observations: observations, actions: (0..<steps).map { UInt32($0 & 3) },
             rewards: (0..<steps).map { $0 % 20 == 19 ? 1 : 0 },
             nextObservations: observations.map { ($0 + 1) % cells },
-            flags: (0..<steps).map { $0 % 20 == 0 ? StepFlags.episodeStart.rawValue : 0 })
+            // An episode every 20 steps: it starts, and its last step reaches the goal (reward 1
+            // is only valid on a terminating step, so the validator checks every step).
+            flags: (0..<steps).map { $0 % 20 == 0 ? StepFlags.episodeStart.rawValue : ($0 % 20 == 19 ? StepFlags.terminated.rawValue : 0) })
     }
 
     /// Mean seconds per call of `body` over `repeats` calls.
