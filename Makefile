@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/icrl
 DEMO_OUT ?= runs/demo
 
-.PHONY: deps build release test test-cluster demo proto bench bench-cluster results data-quality clean help
+.PHONY: deps build release test test-cluster test-faults test-slurm demo proto bench bench-cluster results data-quality clean help
 
 help:
 	@echo "make demo    install deps, build release, run the main job on its default settings"
@@ -32,6 +32,8 @@ test: deps
 	bash scripts/test_cluster.sh $(RELEASE_BIN)
 	bash scripts/test_deploy.sh $(RELEASE_BIN)
 	bash scripts/test_netns.sh $(RELEASE_BIN)
+	bash scripts/test_faults.sh $(RELEASE_BIN)
+	bash scripts/test_slurm.sh $(RELEASE_BIN)
 
 demo: release
 	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)
@@ -49,11 +51,19 @@ results: release
 
 # Data quality: three offline models (low/mid/high-quality datasets), about 30 minutes.
 data-quality: release
-	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/data_quality.sh 8 1000000 runs/data-quality
+	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/data_quality.sh 6 1000000 runs/data-quality
 
 # Multi-host test: learner and two actors in separate network namespaces (needs root).
 test-cluster: release
 	bash scripts/test_netns.sh $(RELEASE_BIN)
+
+# Fault tests: kill -9 actors and learners, resume, checkpoints under kills.
+test-faults: release
+	bash scripts/test_faults.sh $(RELEASE_BIN)
+
+# A real single-node Slurm cluster running deploy/slurm/icrl.sbatch (needs root; installs slurm-wlm).
+test-slurm: release
+	bash scripts/test_slurm.sh $(RELEASE_BIN)
 
 # End-to-end env steps/s of the local cluster with 1, 2 and 4 actors (about 3 minutes).
 bench-cluster: release

@@ -9,7 +9,7 @@
 #   mid  — mixed:         random 1 : qlearning 1 : oracle 1
 #   high — success-heavy: oracle 3 : random 1
 # Each model trains with `icrl learner --dataset FILE --minutes M` on the best recipe
-# (DQN + the DQfD margin on the oracle's trials). Defaults: 8 minutes, 1,000,000 steps.
+# (`make data-quality` uses 6 minutes per model). Defaults: 8 minutes, 1,000,000 steps.
 set -euo pipefail
 bin=${ICRL:-.build/release/icrl}
 minutes=${1:-8}

@@ -26,6 +26,12 @@ for line in open(sys.argv[1]):
         if sys.argv[2] in r: v = r[sys.argv[2]]
 print(int(v) if v is not None else -1)' "$1" "$2" 2>/dev/null || echo -1
 }
+at_least() {  # at_least FILE KEY N: the metric has reached N (re-read on every call)
+  [ "$(metric "$1" "$2")" -ge "$3" ]
+}
+lines_over() {  # lines_over FILE N
+  [ "$(wc -l < "$1")" -gt "$2" ]
+}
 wait_for() {  # wait_for SECONDS COMMAND...: polls every 0.1 s
   local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
   while [ $(( $(date +%s%N) / 1000000 )) -lt $deadline ]; do "$@" && return 0; sleep 0.1; done
@@ -44,17 +50,17 @@ learner=$!; pids+=("$learner")
 "$bin" actor --learner "tcp://127.0.0.1:$port" --id a0 --seed 1 > "$work/a0.log" 2>&1 &
 a0=$!; pids+=("$a0")
 "$bin" actor --learner "tcp://127.0.0.1:$port" --id a1 --seed 2 > "$work/a1.log" 2>&1 &
-pids+=($!)
-wait_for 60 test "$(metric "$run/metrics.jsonl" actors/live)" -ge 2 || fail "two actors never went live"
+a1=$!; pids+=("$a1")
+wait_for 60 at_least "$run/metrics.jsonl" actors/live 2 || fail "two actors never went live"
 before=$(metric "$run/metrics.jsonl" charts/updates)
 kill -9 "$a0"
-if wait_for 15 test "$(metric "$run/metrics.jsonl" actors/deaths)" -ge 1; then ok "learner declared the killed actor dead"; else fail "no death recorded"; fi
+if wait_for 15 at_least "$run/metrics.jsonl" actors/deaths 1; then ok "learner declared the killed actor dead"; else fail "no death recorded"; fi
 after=$(metric "$run/metrics.jsonl" charts/updates)
 [ "$after" -gt "$before" ] && ok "learner kept training ($before -> $after updates)" || fail "training stalled ($before -> $after)"
 "$bin" actor --learner "tcp://127.0.0.1:$port" --id a0 --seed 3 > "$work/a0b.log" 2>&1 &
-pids+=($!)
+a0b=$!; pids+=("$a0b")
 t0=$(date +%s%N)
-if wait_for 10 test "$(metric "$run/metrics.jsonl" actors/rejoins)" -ge 1; then
+if wait_for 10 at_least "$run/metrics.jsonl" actors/rejoins 1; then
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   # Metrics lines come every 0.5 s, so the figure is an upper bound within 0.5 s.
   [ "$ms" -le 2500 ] && ok "restarted actor rejoined with a new incarnation (seen after $ms ms, metrics every 500 ms)" \
@@ -68,13 +74,14 @@ wait_for 10 test -f "$run/checkpoints/latest.safetensors" || fail "no checkpoint
 sleep 1
 kill -9 "$learner"
 sleep 2
-for a in "${pids[@]:1}"; do kill -0 "$a" 2>/dev/null || fail "an actor died with its learner"; done
+alive=0; for a in "$a1" "$a0b"; do kill -0 "$a" 2>/dev/null && alive=$((alive + 1)); done
+[ "$alive" -eq 2 ] && ok "both actors outlived their learner" || fail "$((2 - alive)) actors died with their learner"
 lines_before=$(wc -l < "$run/metrics.jsonl")
 "$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --resume --minutes 0.25 > "$work/learner2.log" 2>&1 &
 learner=$!; pids+=("$learner")
 resumed=$(wait_for 20 grep -o 'resumed from .* at update [0-9]*' "$work/learner2.log" >/dev/null; grep -o 'at update [0-9]*' "$work/learner2.log" | head -1 | tr -dc 0-9)
 [ -n "$resumed" ] && [ "$resumed" -gt 0 ] && ok "--resume continued from update $resumed" || fail "did not resume ($(tail -2 "$work/learner2.log"))"
-if wait_for 20 test "$(metric "$run/metrics.jsonl" actors/live)" -ge 2 -a "$(wc -l < "$run/metrics.jsonl")" -gt "$((lines_before + 2))"; then
+if wait_for 20 lines_over "$run/metrics.jsonl" "$((lines_before + 2))" && wait_for 20 at_least "$run/metrics.jsonl" actors/live 2; then
   ok "actors reconnected to the restarted learner"
 else
   fail "actors did not come back ($(metric "$run/metrics.jsonl" actors/live) live)"
