@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "DQN", "Transport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "COpenBLAS"]),
         .testTarget(name: "FrozenLakeTests", dependencies: ["FrozenLake"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "FrozenLake"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "FrozenLake", "DQN", "NN"]),
         .testTarget(name: "InContextSARSATests", dependencies: ["InContextSARSA", "NN", "FrozenLake"]),
     ]
 )

@@ -102,7 +102,10 @@ for i in $(seq 1 15); do
   sleep "$(python3 -c "import random; print(round(random.uniform(1.5, 3.0), 2))")"
   kill -9 "$learner" "$actor" 2>/dev/null; wait "$learner" "$actor" 2>/dev/null
   if [ -f "$run/checkpoints/latest.safetensors" ]; then
-    "$bin" eval --checkpoint "$run/checkpoints/latest.safetensors" --maps 1 --episodes 1 > /dev/null 2>&1 || bad=$((bad + 1))
+    if ! "$bin" eval --checkpoint "$run/checkpoints/latest.safetensors" --map SFFF,FHFH,FFFH,HFFG --maps 1 --episodes 1 > "$work/eval3.log" 2>&1; then
+      bad=$((bad + 1)); echo "     kill $i: the checkpoint did not load:"; tail -3 "$work/eval3.log"
+      cp "$run/checkpoints/latest.safetensors" "/tmp/icrl-bad-checkpoint-$i.safetensors"
+    fi
   fi
 done
 [ -f "$run/checkpoints/latest.safetensors" ] || fail "no checkpoint was ever written"

@@ -49,6 +49,28 @@ public struct TransformerAgent: BatchedInContextAgent {
         tokens = [Int32](repeating: 0, count: lanes * tokenizer.featureCount)
     }
 
+    /// A trial whose map the model cannot see: larger than the tokenizer's canvas.
+    public struct MapDoesNotFit: Error, CustomStringConvertible {
+        public var trial: Int
+        public var rows: Int
+        public var cols: Int
+        public var canvas: Int
+        public var description: String {
+            "trial \(trial + 1) plays a \(rows)x\(cols) map, but this model's tokenizer places maps on a \(canvas)x\(canvas) canvas; "
+                + "evaluate it on maps that fit (e.g. --suite 4x4 or --map ROWS) or train a model with a larger tokenizer.canvas"
+        }
+    }
+
+    /// Checks, before any trial runs, that every map of `specs` fits the model's canvas:
+    /// a cell outside it has no embedding.
+    public func checkFits(_ specs: [TrialSpec]) throws(MapDoesNotFit) {
+        for (i, spec) in specs.enumerated() {
+            for map in spec.maps where !tokenizer.fits(rows: map.rows, cols: map.cols) {
+                throw MapDoesNotFit(trial: i, rows: map.rows, cols: map.cols, canvas: tokenizer.config.canvas)
+            }
+        }
+    }
+
     public mutating func beginTrials(_ setups: [TrialSetup]) {
         precondition(setups.count <= policy.sequences, "more trials than decoder lanes")
         policy.resetAll()

@@ -106,6 +106,7 @@ struct EvalCommand: ParsableCommand {
         for path in checkpoints {
             var agent = try Self.loadAgent(
                 path: path, lanes: harness.batchSize, epsilon: epsilon, warmup: TransformerAgent.Warmup(rawValue: warmup)!)
+            do { try agent.checkFits(specs) } catch { throw ValidationError("\(path): \(error)") }
             let name = checkpoints.count == 1 ? "model" : "model:" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             results.append(try harness.run(agentName: name, agent: &agent, trials: specs, trace: trace))
         }

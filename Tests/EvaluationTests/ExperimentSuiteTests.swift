@@ -1,6 +1,8 @@
+import DQN
 import Evaluation
 import Foundation
 import FrozenLake
+import NN
 import Testing
 
 @Suite("Experiment suites, scripted contexts and reports")
@@ -103,5 +105,23 @@ struct ExperimentSuiteTests {
             TraceEpisode(map: map, slippery: false, steps: [Transition(observation: 0, action: 2, reward: 0, nextObservation: 1, terminated: false, truncated: true)], agent: "model", trial: 0, episode: 0),
         ]).render()
         #expect(picture.contains("episode 1: 1 steps, cut off") && picture.contains("<polyline"))
+    }
+}
+
+@Suite("Transformer agent input checks")
+struct TransformerAgentCheckTests {
+    @Test("a map larger than the model's canvas is refused before any trial runs, with the sizes in the message")
+    func canvasTooSmall() throws {
+        let tokenizer = Tokenizer(config: TokenizerConfig(observation: .rowColumn, canvas: 4, randomPlacement: false))
+        let model = try Transformer(
+            config: TransformerConfig(featureVocabularies: tokenizer.vocabularies, dModel: 8, heads: 2, layers: 1, mlpHidden: 16, contextLength: 16),
+            seed: 1)
+        let agent = try TransformerAgent(model: model, tokenizer: tokenizer, lanes: 2)
+        try agent.checkFits([TrialSpec(map: try FrozenLakeMap("SFFF,FHFH,FFFH,HFFG"))])
+        #expect {
+            try agent.checkFits(TrialSpec.suite(.outOfDistribution, count: 2, seed: 0))
+        } throws: { error in
+            "\(error)".contains("4x4 canvas") && "\(error)".contains("trial 1")
+        }
     }
 }
