@@ -4,8 +4,10 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/icrl
 DEMO_OUT ?= runs/demo
+FUZZ_SECONDS ?= 60
+SOAK_MINUTES ?= 10
 
-.PHONY: deps build release test test-cluster test-faults test-slurm demo proto bench bench-cluster results data-quality clean help
+.PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality clean help
 
 help:
 	@echo "make demo    install deps, build release, run the main job on its default settings"
@@ -14,6 +16,9 @@ help:
 	@echo "make bench-cluster  end-to-end env steps/s of the local cluster with 1, 2, 4 actors"
 	@echo "make results        the paper's experiments on models/icrl-best.safetensors into results/"
 	@echo "make data-quality   three offline models from low/mid/high-quality data (~30 min)"
+	@echo "make test-faults     kill -9 actors/learner, checkpoint under kills, CURVE admission"
+	@echo "make fuzz    libFuzzer + ASan over the wire decode/validate path (FUZZ_SECONDS=60)"
+	@echo "make soak    10 min, 4 actors restarted at random: RSS, fds, throughput (SOAK_MINUTES=10)"
 	@echo "make proto   regenerate Sources/ICRLWire from Proto/icrl.proto (needs protoc-c)"
 
 deps:
@@ -34,6 +39,7 @@ test: deps
 	bash scripts/test_netns.sh $(RELEASE_BIN)
 	bash scripts/test_faults.sh $(RELEASE_BIN)
 	bash scripts/test_slurm.sh $(RELEASE_BIN)
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: release
 	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)
@@ -61,6 +67,14 @@ test-cluster: release
 test-faults: release
 	bash scripts/test_faults.sh $(RELEASE_BIN)
 
+# libFuzzer (+ASan) over the wire decode-and-validate path; FUZZ_SECONDS bounds it (CI: 60).
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# 10 minutes, 4 actors killed and restarted at random: RSS, fds, throughput (results/soak.json).
+soak: release
+	bash scripts/soak.sh $(RELEASE_BIN) $(SOAK_MINUTES) 4
+
 # A real single-node Slurm cluster running deploy/slurm/icrl.sbatch (needs root; installs slurm-wlm).
 test-slurm: release
 	bash scripts/test_slurm.sh $(RELEASE_BIN)
@@ -73,4 +87,4 @@ proto:
 	@bash scripts/gen_proto.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -71,3 +71,10 @@ let package = Package(
         .testTarget(name: "InContextSARSATests", dependencies: ["InContextSARSA", "NN", "FrozenLake"]),
     ]
 )
+
+/// `ICRL_FUZZ=1` adds the libFuzzer target over the wire decode-and-validate path
+/// (`Fuzz/WireFuzz`); scripts/fuzz.sh builds it with the sanitizer flags it needs.
+if ProcessInfo.processInfo.environment["ICRL_FUZZ"] == "1" {
+    package.products.append(.executable(name: "icrl-fuzz", targets: ["icrl-fuzz"]))
+    package.targets.append(.executableTarget(name: "icrl-fuzz", dependencies: ["Transport"], path: "Fuzz/WireFuzz"))
+}

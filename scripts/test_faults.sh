@@ -5,7 +5,9 @@
 #   2. kill -9 the learner: actors keep running and reconnect; `--resume` continues from
 #      the last checkpoint with its update counter intact, and metrics.jsonl carries on;
 #   3. kill -9 the learner at random moments while it checkpoints every 0.2 s, 15 times:
-#      the latest checkpoint always loads.
+#      the latest checkpoint always loads;
+#   4. CURVE: a learner that lists one actor key admits that actor; an actor with an
+#      unlisted key and a plain-TCP actor are refused, say why, and send nothing that counts.
 #   bash scripts/test_faults.sh [ICRL_BINARY]
 set -uo pipefail
 bin=$(readlink -f "${1:-.build/release/icrl}")
@@ -110,5 +112,35 @@ for i in $(seq 1 15); do
 done
 [ -f "$run/checkpoints/latest.safetensors" ] || fail "no checkpoint was ever written"
 [ "$bad" -eq 0 ] && ok "the latest checkpoint loaded after each of 15 kills" || fail "$bad of 15 kills left an unloadable checkpoint"
+echo "== 4. CURVE authentication =="
+run="$work/four"; port=46420; keys="$work/keys"
+for name in learner listed unlisted; do "$bin" keygen "$name" --out "$keys" > /dev/null; done
+cp "$keys/listed.pub" "$keys/authorized_keys"
+"$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" --minutes 0.4 \
+  --curve-key "$keys/learner.key" --authorized-keys "$keys/authorized_keys" > "$work/learner4.log" 2>&1 &
+learner=$!; pids+=("$learner")
+"$bin" actor --learner "tcp://127.0.0.1:$port" --id listed --seed 1 --curve-key "$keys/listed.key" --learner-key "$keys/learner.pub" > "$work/listed.log" 2>&1 &
+pids+=($!)
+"$bin" actor --learner "tcp://127.0.0.1:$port" --id unlisted --seed 2 --curve-key "$keys/unlisted.key" --learner-key "$keys/learner.pub" > "$work/unlisted.log" 2>&1 &
+unlisted=$!; pids+=("$unlisted")
+"$bin" actor --learner "tcp://127.0.0.1:$port" --id plain --seed 3 > "$work/plain.log" 2>&1 &
+plain=$!; pids+=("$plain")
+wait_for 20 at_least "$run/metrics.jsonl" actors/listed/steps_received 1 && ok "the listed actor's experience is accepted" || fail "the listed actor never got in"
+wait_for 10 grep -q "refused this actor's CURVE key" "$work/unlisted.log" && ok "the unlisted actor is refused and says which key to add" \
+  || fail "the unlisted actor did not report its refusal ($(tail -1 "$work/unlisted.log"))"
+wait_for 10 grep -q "requires CURVE" "$work/plain.log" && ok "the plain actor is refused and told to use CURVE" \
+  || fail "the plain actor did not report the mismatch ($(tail -1 "$work/plain.log"))"
+wait "$learner"
+python3 - "$run/metrics.jsonl" <<'PY' && ok "no experience from unlisted or plain peers; refusals counted" || fail "unlisted experience counted, or refusals not counted"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+last = rows[-1]
+foreign = [k for r in rows for k in r if k.startswith("actors/") and k.endswith("/steps_received") and k != "actors/listed/steps_received"]
+print("     auth accepted", last.get("transport/auth_accepted"), "denied", last.get("transport/auth_denied"),
+      "steps from listed", last.get("actors/listed/steps_received"), "rejected", last.get("rejected/total", 0))
+sys.exit(0 if not foreign and last.get("transport/auth_denied", 0) >= 1 and last.get("rejected/total", 0) == 0 else 1)
+PY
+for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
+
 echo "test_faults: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,11 +4,14 @@
 # 10.231.0.1, actors on 10.231.0.2 and 10.231.0.3. The learner trains (preset smoke) while
 # both actors roll out; the test checks that experience arrived from both hosts, that
 # weights reached both, and then removes every namespace and process it made.
+# Mid-run it cuts host1's link (`ip link set eth0 down`) for 10 s and restores it: the
+# learner must declare host1 dead (heartbeat timeout) and keep training on host2, and
+# both sides must recover after the restore (host1 rejoins, its experience flows again).
 # Needs root (ip netns); skips with a message otherwise.
 #   bash scripts/test_netns.sh [ICRL_BINARY] [SECONDS]
 set -uo pipefail
 bin=$(readlink -f "${1:-.build/release/icrl}")
-seconds=${2:-25}
+seconds=${2:-45}
 if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
   echo "test_netns: SKIP — needs root and iproute2 to create network namespaces (run: sudo make test-cluster)"
   exit 0
@@ -72,6 +75,43 @@ for i in 1 2; do
   ip netns exec "${hosts[$i]}" "$bin" actor --learner "tcp://${addrs[0]}:5555" --id "host$i" --seed "$i" > "$work/actor$i.log" 2>&1 &
   pids+=($!)
 done
+metric() {  # metric KEY: the key's value in the newest metrics line that has it (-1: none yet)
+  python3 -c '
+import json, sys
+v = -1
+for line in open(sys.argv[1]):
+    if line.strip():
+        r = json.loads(line)
+        if sys.argv[2] in r: v = r[sys.argv[2]]
+print(int(v))' "$run/metrics.jsonl" "$1" 2>/dev/null || echo -1
+}
+wait_metric() {  # wait_metric SECONDS KEY MIN
+  for _ in $(seq 1 $(( $1 * 5 ))); do [ "$(metric "$2")" -ge "$3" ] && return 0; sleep 0.2; done
+  return 1
+}
+echo "== link cut: host1 offline for 10 s =="
+if wait_metric 20 actors/host1/steps_received 1 && wait_metric 20 actors/host2/steps_received 1; then
+  deaths0=$(metric actors/deaths); updates0=$(metric charts/updates)
+  ip -n "${hosts[1]}" link set eth0 down
+  cut_at=$(date +%s)
+  if wait_metric 10 actors/deaths $((deaths0 + 1)); then ok "learner declared host1 dead while its link was down"; else fail "no actor death recorded during the cut"; fi
+  sleep $(( 10 - ($(date +%s) - cut_at) ))
+  h1_cut=$(metric actors/host1/steps_received); h2_cut=$(metric actors/host2/steps_received); updates_cut=$(metric charts/updates)
+  [ "$updates_cut" -gt "$updates0" ] && ok "training went on during the cut ($updates0 -> $updates_cut updates)" || fail "training stalled during the cut"
+  ip -n "${hosts[1]}" link set eth0 up
+  echo "     link restored after $(( $(date +%s) - cut_at )) s"
+  rejoins0=$(metric actors/rejoins)
+  if wait_metric 15 actors/host1/steps_received $(( h1_cut + 1 )); then
+    ok "host1 recovered: its experience flows again ($(metric actors/host1/steps_received) steps, was $h1_cut at the restore)"
+  else
+    fail "host1's experience did not resume after the restore"
+  fi
+  wait_metric 10 actors/live 2 && ok "both actors live again (rejoins $(metric actors/rejoins), deaths $(metric actors/deaths), lost chunks $(metric transport/lost_chunks))" \
+    || fail "actors/live did not return to 2"
+  [ "$(metric actors/host2/steps_received)" -gt "$h2_cut" ] && ok "host2 kept sending throughout" || fail "host2 stopped sending"
+else
+  fail "both hosts never sent experience before the cut"
+fi
 wait "$learner"; status=$?
 for _ in $(seq 1 50); do
   alive=0; for p in "${pids[@]:1}"; do kill -0 "$p" 2>/dev/null && alive=1; done

@@ -26,6 +26,8 @@ public final class ActorService {
         /// Chunks waiting to be sent before the actor pauses its environments.
         public var backlogChunks = 16
         public var statsSeconds: Double = 5
+        /// Talk CURVE (encrypted, authenticated) to a learner that requires it.
+        public var curve: CurveClientSettings?
 
         public init(endpoints: Endpoints, actorID: String, seed: UInt64) {
             self.endpoints = endpoints
@@ -57,10 +59,19 @@ public final class ActorService {
         try control.setLinger(milliseconds: 0)
         // Unique per process, so a restarted actor is a new connection to the ROUTER.
         try control.setOption(ZMQ_ROUTING_ID, bytes: Array("\(options.actorID)/\(String(incarnation, radix: 16))".utf8))
+        // Handshake failures (a refused key, CURVE on one side only) are reported on the
+        // control socket's monitor, so the actor can say why it cannot join.
+        let monitorEndpoint = "inproc://icrl-actor-monitor-\(incarnation)"
+        try control.startMonitor(endpoint: monitorEndpoint, events: Self.handshakeEvents)
+        let monitor = try ZMQSocket(context, .pair)
+        try monitor.setLinger(milliseconds: 0)
+        try monitor.connect(monitorEndpoint)
+        if let curve = options.curve { try control.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         try control.connect(options.endpoints.control)
         let weightsSocket = try ZMQSocket(context, .sub)
         try weightsSocket.setOption(ZMQ_RCVHWM, 2)
         try weightsSocket.subscribe()
+        if let curve = options.curve { try weightsSocket.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         try weightsSocket.connect(options.endpoints.weights)
         let push = try ZMQSocket(context, .push)
         // A short send queue: experience waiting in queues goes stale (policy lag), and the
@@ -70,8 +81,10 @@ public final class ActorService {
         // keep them small so back-pressure is felt in milliseconds, not minutes.
         try push.setOption(ZMQ_SNDBUF, 64 << 10)
         try push.setLinger(milliseconds: 2_000)
+        if let curve = options.curve { try push.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         try push.connect(options.endpoints.experience)
         defer {
+            monitor.close()
             push.close()
             weightsSocket.close()
             control.close()
@@ -83,6 +96,7 @@ public final class ActorService {
         // 1. The learner's configuration and current weights.
         var firstWeights: WeightsMessage?
         var lastAsk = clock.now - .seconds(10)
+        var handshakeFailures = 0
         logger.info("actor \(options.actorID) joining learner at \(options.endpoints.experience) (seed \(options.seed))")
         while firstWeights == nil {
             if stop.load(ordering: .relaxed) { return }
@@ -91,6 +105,7 @@ public final class ActorService {
                 if clock.now - start > .seconds(3) { logger.info("waiting for the learner at \(options.endpoints.control)") }
                 lastAsk = clock.now
             }
+            try checkHandshake(monitor, failures: &handshakeFailures)
             try control.setReceiveTimeout(milliseconds: 200)
             if let message = try control.receiveMessage(), case .weights(let w)? = try? decoder.decode(message) {
                 firstWeights = w

@@ -15,9 +15,15 @@ public final class ControlService: Sendable {
     let context: ZMQContext
     /// Set to ask the loop to send `shutdown` to every actor it knows, then stop.
     let shutdownReason = Mutex<String?>(nil)
+    /// CURVE server keys; nil for plain TCP.
+    let curve: CurveKeyPair?
 
-    public init(context: ZMQContext, endpoint: String, configFingerprint: UInt64, learnerID: String, heartbeatIntervalMilliseconds: UInt32, state: LearnerState) {
+    public init(
+        context: ZMQContext, endpoint: String, configFingerprint: UInt64, learnerID: String,
+        heartbeatIntervalMilliseconds: UInt32, state: LearnerState, curve: CurveKeyPair? = nil
+    ) {
         self.context = context
+        self.curve = curve
         self.endpoint = endpoint
         self.configFingerprint = configFingerprint
         self.learnerID = learnerID
@@ -39,6 +45,7 @@ public final class ControlService: Sendable {
         try router.setMaxMessageSize(1 << 20)
         try router.setLinger(milliseconds: 500)
         try router.setReceiveTimeout(milliseconds: 100)
+        if let curve { try router.makeCurveServer(keys: curve) }
         try router.bind(endpoint)
         bound(try router.lastEndpoint)
         var identities: [String: [UInt8]] = [:]

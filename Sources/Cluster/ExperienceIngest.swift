@@ -13,9 +13,15 @@ public final class ExperienceIngest: Sendable {
     let tokenizer: Tokenizer
     let state: LearnerState
     let context: ZMQContext
+    /// CURVE server keys; nil for plain TCP.
+    let curve: CurveKeyPair?
 
-    public init(context: ZMQContext, endpoint: String, maxFrameBytes: Int, validator: ExperienceValidator, tokenizer: Tokenizer, state: LearnerState) {
+    public init(
+        context: ZMQContext, endpoint: String, maxFrameBytes: Int, validator: ExperienceValidator, tokenizer: Tokenizer,
+        state: LearnerState, curve: CurveKeyPair? = nil
+    ) {
         self.context = context
+        self.curve = curve
         self.endpoint = endpoint
         self.maxFrameBytes = maxFrameBytes
         self.validator = validator
@@ -35,6 +41,7 @@ public final class ExperienceIngest: Sendable {
         try pull.setOption(ZMQ_RCVBUF, 64 << 10)
         try pull.setLinger(milliseconds: 0)
         try pull.setReceiveTimeout(milliseconds: 100)
+        if let curve { try pull.makeCurveServer(keys: curve) }
         try pull.bind(endpoint)
         // Frames over ZMQ_MAXMSGSIZE never reach us: libzmq closes the connection they came
         // on. The socket monitor's DISCONNECTED events are how those drops get counted.

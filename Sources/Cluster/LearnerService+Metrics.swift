@@ -93,6 +93,16 @@ extension LearnerService {
             m["actors/\(peer.actorID)/policy_version"] = Double(peer.policyVersion)
         }
         m.merge(snapshot.rejections.metrics) { a, _ in a }
+        if let rss = ProcessResources.residentBytes { m["system/rss_mb"] = Double(rss) / 1_048_576 }
+        if let fds = ProcessResources.openFileDescriptors { m["system/open_fds"] = Double(fds) }
+        m["system/memory_budget_mb"] = Double(memoryBudget.totalBytes) / 1_048_576
+        if let authenticator {
+            m["transport/auth_accepted"] = Double(authenticator.accepted.load(ordering: .relaxed))
+            m["transport/auth_denied"] = Double(authenticator.denied.load(ordering: .relaxed))
+            if let key = authenticator.lastDenied.withLock({ k in defer { k = nil }; return k }) {
+                logger.warning("refused a connection from unlisted CURVE key \(key) (transport/auth_denied \(Int(m["transport/auth_denied"]!)))")
+            }
+        }
         metrics.write(m, step: learner.updates)
         let success = m["charts/success_model"].map { String(format: "%.2f", $0) } ?? "-"
         let loss = m["losses/td"].map { String(format: "%.4f", $0) } ?? "-"

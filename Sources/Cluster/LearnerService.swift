@@ -30,6 +30,8 @@ public final class LearnerService {
         public var heartbeatTimeout: Double = 5
         public var heartbeatIntervalMilliseconds: UInt32 = 500
         public var learnerID: String
+        /// Encrypt and authenticate every connection with CURVE, admitting only listed actors.
+        public var curve: CurveServerSettings?
 
         public init(endpoints: Endpoints, runFolder: URL?, config: RunConfig, learnerID: String) {
             self.endpoints = endpoints
@@ -46,6 +48,14 @@ public final class LearnerService {
     let metrics: MetricsLog
     var rng: Xoshiro256
     let context: ZMQContext
+    /// Admits listed CURVE keys (nil without CURVE); its counts go to the metrics.
+    let authenticator: ZAPAuthenticator?
+    /// The memory this learner should need, from its configuration (see the type's formula).
+    public var memoryBudget: LearnerMemoryBudget {
+        LearnerMemoryBudget(
+            config: options.config, parameterCount: learner.online.parameterCount,
+            workspaceBytes: learner.online.workspaceBytes + learner.target.workspaceBytes, threads: learner.online.pool.threadCount)
+    }
     /// Bound endpoints (with the ports the OS chose for `:*`), once running.
     public let boundEndpoints = BoundEndpoints()
 
@@ -60,7 +70,9 @@ public final class LearnerService {
             replay: ReplayBuffer(capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16),
             heartbeatTimeout: options.heartbeatTimeout)
         rng = Xoshiro256(seed: config.seed, stream: 7)
-        context = try ZMQContext()
+        let context = try ZMQContext()
+        self.context = context
+        authenticator = options.curve.map { ZAPAuthenticator(context: context, authorizedKeys: $0.authorizedKeys) }
         if let folder = options.runFolder {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try Data(config.json().utf8).write(to: folder.appendingPathComponent("config.json"))
@@ -89,10 +101,11 @@ public final class LearnerService {
             maxSteps: 1 << 14, actions: UInt32(config.model.actions))
         let ingest = ExperienceIngest(
             context: context, endpoint: options.endpoints.experience, maxFrameBytes: options.maxFrameBytes,
-            validator: validator, tokenizer: tokenizer, state: state)
+            validator: validator, tokenizer: tokenizer, state: state, curve: options.curve?.keys)
         let control = ControlService(
             context: context, endpoint: options.endpoints.control, configFingerprint: config.fingerprint,
-            learnerID: options.learnerID, heartbeatIntervalMilliseconds: options.heartbeatIntervalMilliseconds, state: state)
+            learnerID: options.learnerID, heartbeatIntervalMilliseconds: options.heartbeatIntervalMilliseconds, state: state,
+            curve: options.curve?.keys)
         if options.resume {
             guard let folder = options.runFolder else { throw ResumeError(message: "--resume needs --out RUN_FOLDER") }
             let url = Self.latestCheckpoint(in: folder)
@@ -114,7 +127,23 @@ public final class LearnerService {
         let ready = DispatchSemaphore(value: 0)
         let logger = self.logger
         let bound = boundEndpoints
-        let threads = [
+        let state = self.state
+        var threads: [DedicatedThread] = []
+        if let authenticator {
+            // Bound before any CURVE socket: libzmq admits everyone when no handler is there.
+            let authReady = DispatchSemaphore(value: 0)
+            threads.append(DedicatedThread(name: "zap") {
+                do {
+                    try authenticator.run(ready: { authReady.signal() }, until: { state.stopping.load(ordering: .relaxed) })
+                } catch {
+                    logger.error("authentication handler stopped: \(error)")
+                    authReady.signal()
+                }
+            })
+            authReady.wait()
+            logger.info("CURVE on: learner public key \(options.curve!.keys.publicKey), \(authenticator.authorizedKeys.count) authorized actor keys")
+        }
+        threads += [
             DedicatedThread(name: "ingest") {
                 do {
                     try ingest.run { endpoint in bound.set("experience", endpoint); ready.signal() }
@@ -137,11 +166,13 @@ public final class LearnerService {
         let publisher = try ZMQSocket(context, .pub)
         try publisher.setOption(ZMQ_SNDHWM, 4)
         try publisher.setLinger(milliseconds: 0)
+        if let curve = options.curve { try publisher.makeCurveServer(keys: curve.keys) }
         try publisher.bind(options.endpoints.weights)
         let weightsEndpoint = try publisher.lastEndpoint
         bound.set("weights", weightsEndpoint)
         logger.info("learner \(options.learnerID) listening: \(bound.all.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         logger.info("model \(learner.online.parameterCount) parameters, fingerprint \(String(config.fingerprint, radix: 16))")
+        logger.info("\(memoryBudget.description)")
 
         let clock = ContinuousClock()
         let start = clock.now

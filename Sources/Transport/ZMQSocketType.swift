@@ -9,6 +9,8 @@ public enum ZMQSocketType: Int32, Sendable, CustomStringConvertible {
     case pull = 7     // ZMQ_PULL
     case push = 8     // ZMQ_PUSH
     case pair = 0     // ZMQ_PAIR
+    case req = 3      // ZMQ_REQ
+    case rep = 4      // ZMQ_REP
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum ZMQSocketType: Int32, Sendable, CustomStringConvertible {
         case .pull: "PULL"
         case .push: "PUSH"
         case .pair: "PAIR"
+        case .req: "REQ"
+        case .rep: "REP"
         }
     }
 }

@@ -39,6 +39,8 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Weight of trials played by the belief-greedy oracle teacher.")
     var oracle: Double?
 
+    @OptionGroup(title: "Authentication") var curve: ActorCurveOptions
+
     @Option(help: "Stop after this many minutes (default: until the learner says stop).")
     var minutes: Double?
 
@@ -64,6 +66,7 @@ struct ActorCommand: ParsableCommand {
             if let oracle { rollout.oracleWeight = oracle }
         }
         options.maxSeconds = minutes.map { $0 * 60 }
+        options.curve = try curve.settings()
         let service = ActorService(options: options, logger: Logger(label: "icrl.actor"))
         try service.run(stop: stopRequested)
     }

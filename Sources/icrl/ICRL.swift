@@ -27,6 +27,7 @@ struct ICRL: ParsableCommand {
             TrajectoriesCommand.self,
             ConfigCommand.self,
             LSACommand.self,
+            KeygenCommand.self,
         ]
     )
 

@@ -38,6 +38,8 @@ struct LearnerCommand: ParsableCommand {
     @Flag(help: "Resume when --out holds a checkpoint, start fresh otherwise: for schedulers that restart or requeue the learner (Slurm --requeue, Kubernetes).")
     var resumeIfPresent = false
 
+    @OptionGroup(title: "Authentication") var curve: LearnerCurveOptions
+
     @Option(help: "Train from this experience file (written by icrl collect) instead of, or before, live actors.")
     var dataset: String?
 
@@ -71,6 +73,7 @@ struct LearnerCommand: ParsableCommand {
         options.maxUpdates = updates
         options.dataset = dataset.map { URL(fileURLWithPath: $0) }
         options.resume = resume
+        options.curve = try curve.settings()
         let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
         try service.run(stop: stopRequested)
     }

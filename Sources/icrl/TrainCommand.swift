@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import DQN
 import Foundation
+import Transport
 
 /// `icrl train`: a whole local cluster — one learner and N actor processes on loopback.
 struct TrainCommand: ParsableCommand {
@@ -34,6 +35,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seconds between progress lines.")
     var progressEvery: Double = 5
 
+    @Flag(help: "Run with CURVE: make keys under OUT/keys, the learner admits only its actors' key.")
+    var curve = false
+
     func validate() throws {
         guard (0...64).contains(actors) else { throw ValidationError("--actors must be in 0...64") }
         guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
@@ -47,10 +51,16 @@ struct TrainCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let configURL = folder.appendingPathComponent("requested-config.json")
         try Data(config.json().utf8).write(to: configURL)
+        var learnerArguments = ["--config", configURL.path, "--minutes", String(minutes)]
+        var actorArguments: [String] = []
+        if curve {
+            let keys = try Self.makeKeys(in: folder.appendingPathComponent("keys"))
+            learnerArguments += ["--curve-key", keys.learner, "--authorized-keys", keys.authorized]
+            actorArguments += ["--curve-key", keys.actor, "--learner-key", keys.learnerPublic]
+        }
         let cluster = LocalCluster(options: .init(
             executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), runFolder: folder, actors: actors, basePort: port,
-            learnerArguments: ["--config", configURL.path, "--minutes", String(minutes)],
-            actorArguments: []))
+            learnerArguments: learnerArguments, actorArguments: actorArguments))
         try cluster.start()
         defer { fflush(nil) }
         print("training: learner + \(actors) actors, \(minutes) min, run folder \(folder.path) (logs in \(folder.path)/logs)")
@@ -71,6 +81,17 @@ struct TrainCommand: ParsableCommand {
         if let line = Self.lastMetrics(metricsURL) { print(Self.progressLine(line, actors: 0)) }
         print("done: learner exited with status \(status); run folder \(folder.path)")
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Key pairs for the learner and the actors (reused when the folder has them).
+    static func makeKeys(in folder: URL) throws -> (learner: String, learnerPublic: String, actor: String, authorized: String) {
+        let path = { (name: String) in folder.appendingPathComponent(name).path }
+        for name in ["learner", "actor"] where !FileManager.default.fileExists(atPath: path("\(name).key")) {
+            _ = try CurveKeyPair.generate().write(name: name, in: folder)
+        }
+        let actor = try CurveKeyPair.read(secretFile: URL(fileURLWithPath: path("actor.key")))
+        try Data("\(actor.publicKey) actor\n".utf8).write(to: URL(fileURLWithPath: path("authorized_keys")))
+        return (path("learner.key"), path("learner.pub"), path("actor.key"), path("authorized_keys"))
     }
 
     static func lastMetrics(_ url: URL) -> [String: Any]? {
