@@ -54,6 +54,7 @@ struct ActorCommand: ParsableCommand {
 
     func run() throws {
         Signals.installStopHandlers()
+        Logger(label: "icrl.actor").info("\(KernelSelection.choice)")
         var options = ActorService.Options(
             endpoints: try Endpoints(base: learner), actorID: id ?? "\(ProcessInfo.processInfo.hostName)/\(getpid())",
             seed: seed ?? UInt64.random(in: 1...UInt64.max))

@@ -55,6 +55,7 @@ struct LearnerCommand: ParsableCommand {
 
     func run() throws {
         Signals.installStopHandlers()
+        Logger(label: "icrl.learner").info("\(KernelSelection.choice)")
         var config = try runConfig.load()
         var resume = self.resume
         if resumeIfPresent, let out {
