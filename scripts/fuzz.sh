@@ -28,6 +28,7 @@ ICRL_FUZZ_SEEDS="$corpus" ASAN_OPTIONS=detect_leaks=1 "$bin" "$corpus" -max_tota
   -artifact_prefix=Fuzz/artifacts/ -print_final_stats=1 > "$log" 2>&1
 status=$?
 set -e
+rm -f "${TMPDIR:-/tmp}"/icrl-fuzz-*.bin "$build_log"
 grep -E "^(INFO: Running|#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)|Fatal error" "$log" || true
 runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | head -1 | grep -o '[0-9]*$' || echo 0)
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
@@ -36,4 +37,5 @@ if [ "$status" -ne 0 ]; then
   echo "fuzz: FAILED (exit $status) after $runs inputs; the input is in Fuzz/artifacts/"
   exit 1
 fi
+rm -f "$log"
 echo "fuzz: ok — $runs inputs in ${seconds}s, coverage $cov edges, corpus $(ls "$corpus" | wc -l) files, no crash, leak or round-trip failure"

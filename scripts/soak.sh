@@ -60,6 +60,9 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 status, restarts, minutes, actors = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 rows = [r for r in rows if "system/rss_mb" in r]
+if len(rows) < 3:
+    print(json.dumps({"problems": [f"only {len(rows)} metrics lines: the learner stopped early (exit {status}); see its log"]}))
+    sys.exit(1)
 t = [r["charts/elapsed_s"] for r in rows]
 rss = [r["system/rss_mb"] for r in rows]
 fds = [r["system/open_fds"] for r in rows]

@@ -190,6 +190,9 @@ public final class ActorService {
             let now = clock.now
             if now - lastHeartbeat >= heartbeatEvery {
                 lastHeartbeat = now
+                // Keep draining the monitor: libzmq blocks its I/O thread once ~1000 unread
+                // events pile up (a learner that restarted and now refuses us reconnects 10×/s).
+                try checkHandshake(monitor, failures: &handshakeFailures)
                 _ = try control.send(WireCodec.encode(.heartbeat(Heartbeat(
                     actorID: options.actorID, incarnation: incarnation,
                     unixTimeMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000), policyVersion: version))), dontWait: true)

@@ -134,13 +134,21 @@ public final class LearnerService {
             let authReady = DispatchSemaphore(value: 0)
             threads.append(DedicatedThread(name: "zap") {
                 do {
-                    try authenticator.run(ready: { authReady.signal() }, until: { state.stopping.load(ordering: .relaxed) })
+                    // Serves until the context terminates, after every other socket is closed:
+                    // stopping earlier would leave a window in which libzmq admits anyone.
+                    try authenticator.run(ready: { authReady.signal() }, until: { false })
                 } catch {
                     logger.error("authentication handler stopped: \(error)")
                     authReady.signal()
                 }
             })
             authReady.wait()
+            guard authenticator.running.load(ordering: .relaxed) else {
+                // Fail closed: without a handler libzmq would let every CURVE client in.
+                context.shutdown()
+                for thread in threads { thread.join() }
+                throw AuthenticationError(message: "the CURVE authentication handler could not start (is another learner in this process?); refusing to serve unauthenticated")
+            }
             logger.info("CURVE on: learner public key \(options.curve!.keys.publicKey), \(authenticator.authorizedKeys.count) authorized actor keys")
         }
         threads += [
@@ -180,6 +188,10 @@ public final class LearnerService {
         var lastMetrics = 0.0
         var lastCheckpoint = 0.0
         while !stop.load(ordering: .relaxed) {
+            if let authenticator, !authenticator.running.load(ordering: .relaxed) {
+                logger.critical("the CURVE authentication handler stopped; stopping the learner rather than admit actors unchecked")
+                break
+            }
             let elapsed = (clock.now - start).seconds
             if let maxSeconds = options.maxSeconds, elapsed >= maxSeconds { break }
             if let maxUpdates = options.maxUpdates, learner.updates >= maxUpdates { break }
@@ -228,6 +240,12 @@ public final class LearnerService {
         context.shutdown()
         for thread in threads { thread.join() }
         logger.info("learner stopped after \(learner.updates) updates")
+    }
+
+    /// Why a CURVE learner refused to run.
+    public struct AuthenticationError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
     }
 
     private func load(dataset: URL, into ingest: ExperienceIngest) throws {

@@ -19,12 +19,13 @@ extension CurveKeyPair {
         }
         let header = "# ICRL CURVE key pair '\(name)', made by icrl keygen.\n"
         let secretText = header + "# Keep this file secret: it proves this machine's identity.\npublic-key = \(publicKey)\nsecret-key = \(secretKey)\n"
-        // Created with 0600 before the secret is written, so it is never readable by others.
-        guard FileManager.default.createFile(atPath: secretURL.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw KeyError(message: "cannot create \(secretURL.path)")
-        }
-        let handle = try FileHandle(forWritingTo: secretURL)
+        // O_EXCL with mode 0600: the secret is never readable by others, and a file that
+        // appeared since the check above is never replaced.
+        let fd = open(secretURL.path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard fd >= 0 else { throw KeyError(message: "cannot create \(secretURL.path): \(String(cString: strerror(errno)))") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         try handle.write(contentsOf: Data(secretText.utf8))
+        try handle.synchronize()
         try handle.close()
         try Data((header + "public-key = \(publicKey)\n").utf8).write(to: publicURL)
         return (secretURL, publicURL)
@@ -66,9 +67,10 @@ extension CurveKeyPair {
             throw KeyError(message: "cannot read authorized keys \(url.path): \(error.localizedDescription)")
         }
         var keys = Set<[UInt8]>()
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // isNewline: "\r\n" is one Character in Swift, so splitting on "\n" alone misses CRLF files.
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             // Z85 uses '#', so only a whole line can be a comment.
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.hasPrefix("#") { continue }
             var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if words.first == "public-key" && words.count >= 3 && words[1] == "=" { words.removeFirst(2) }
@@ -93,8 +95,8 @@ extension CurveKeyPair {
             throw KeyError(message: "cannot read key file \(url.path): \(error.localizedDescription)")
         }
         var fields: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
         return fields

@@ -16,6 +16,9 @@ public final class ZAPAuthenticator: Sendable {
     /// Connections admitted and refused so far.
     public let accepted = Atomic<Int>(0)
     public let denied = Atomic<Int>(0)
+    /// True from the moment the handler is bound until it stops. While false, libzmq
+    /// would admit every CURVE client unchecked, so the learner must not serve.
+    public let running = Atomic<Bool>(false)
     /// The last refused key (Z85), for the log.
     public let lastDenied = Mutex<String?>(nil)
     private let context: ZMQContext
@@ -34,6 +37,8 @@ public final class ZAPAuthenticator: Sendable {
         try socket.setLinger(milliseconds: 0)
         try socket.setReceiveTimeout(milliseconds: 100)
         try socket.bind(Self.endpoint)
+        running.store(true, ordering: .relaxed)
+        defer { running.store(false, ordering: .relaxed) }
         ready()
         while !stop() {
             let frames: [[UInt8]]?

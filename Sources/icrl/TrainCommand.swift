@@ -83,15 +83,19 @@ struct TrainCommand: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Key pairs for the learner and the actors (reused when the folder has them).
+    /// Key pairs for the learner and the actors (reused when the folder has their `.key`
+    /// files). The learner's public key is passed as text derived from its `.key`, so a
+    /// stale or missing `.pub` cannot break the actors.
     static func makeKeys(in folder: URL) throws -> (learner: String, learnerPublic: String, actor: String, authorized: String) {
         let path = { (name: String) in folder.appendingPathComponent(name).path }
         for name in ["learner", "actor"] where !FileManager.default.fileExists(atPath: path("\(name).key")) {
+            try? FileManager.default.removeItem(atPath: path("\(name).pub"))
             _ = try CurveKeyPair.generate().write(name: name, in: folder)
         }
+        let learner = try CurveKeyPair.read(secretFile: URL(fileURLWithPath: path("learner.key")))
         let actor = try CurveKeyPair.read(secretFile: URL(fileURLWithPath: path("actor.key")))
         try Data("\(actor.publicKey) actor\n".utf8).write(to: URL(fileURLWithPath: path("authorized_keys")))
-        return (path("learner.key"), path("learner.pub"), path("actor.key"), path("authorized_keys"))
+        return (path("learner.key"), learner.publicKey, path("actor.key"), path("authorized_keys"))
     }
 
     static func lastMetrics(_ url: URL) -> [String: Any]? {
