@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real Slurm run on this machine (`make test-slurm`): installs Debian's slurm-wlm and
 # munge if absent, configures a single-node cluster (slurmctld + slurmd on this host),
-# submits deploy/slurm/icrl.sbatch with one learner and two actor tasks (preset smoke),
+# submits deploy/slurm/icrl.sbatch with one learner and two actor tasks (preset smoke, CURVE on),
 # waits for it, checks the run folder, and stops the daemons it started.
 # Needs root (apt, daemons); skips with a message otherwise.
 #   bash scripts/test_slurm.sh [ICRL_BINARY] [SECONDS]
@@ -83,7 +83,11 @@ fi
 echo "test_slurm: single-node cluster up ($(sinfo -h -o '%P %D %T'))"
 
 minutes=$(python3 -c "print($seconds / 60)")
-job=$(cd "$work" && ICRL="$bin" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=2 RUN="$work/run" PORT=46300 \
+# With CURVE, as a security-minded cluster would run it.
+keys="$work/keys"
+"$bin" keygen learner --out "$keys" > /dev/null && "$bin" keygen actor --out "$keys" > /dev/null
+cp "$keys/actor.pub" "$keys/authorized_keys"
+job=$(cd "$work" && ICRL="$bin" KEYS="$keys" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=2 RUN="$work/run" PORT=46300 \
   sbatch --parsable --nodes 1 --cpus-per-task 1 --time 5 --output "$work/job-%j.out" \
   "$OLDPWD/deploy/slurm/icrl.sbatch")
 [ -n "$job" ] || { echo "test_slurm: FAIL — sbatch refused the job"; exit 1; }
@@ -99,7 +103,7 @@ ok() { echo "ok   $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 [ "$state" = COMPLETED ] && ok "job completed" || { fail "job state $state"; cat "$work"/job-*.out; }
 [ -f "$work/run/checkpoints/latest.safetensors" ] && ok "checkpoint in the run folder" || fail "no checkpoint"
-python3 - "$work/run/metrics.jsonl" <<'PY' && ok "the learner saw 2 actor tasks send experience" || { fail "actors' experience missing"; tail -20 "$work"/run/*.log; }
+python3 - "$work/run/metrics.jsonl" <<'PY' && ok "the learner saw 2 actor tasks send experience over CURVE" || { fail "actors' experience missing"; tail -20 "$work"/run/*.log; }
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 steps = {}
@@ -107,8 +111,8 @@ for r in rows:
     for k, v in r.items():
         if k.startswith("actors/") and k.endswith("/steps_received"):
             steps[k] = max(steps.get(k, 0), v)
-print("     steps by actor:", steps)
-sys.exit(0 if len([v for v in steps.values() if v > 0]) >= 2 else 1)
+print("     steps by actor:", steps, "CURVE connections admitted:", rows[-1].get("transport/auth_accepted"))
+sys.exit(0 if len([v for v in steps.values() if v > 0]) >= 2 and rows[-1].get("transport/auth_accepted", 0) >= 6 else 1)
 PY
 echo "test_slurm: $passed passed, $failed failed in $(( $(date +%s) - started )) s"
 [ "$failed" -eq 0 ]
