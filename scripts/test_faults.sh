@@ -3,9 +3,10 @@
 #   1. kill -9 one actor mid-run: the learner keeps training, declares it dead after the
 #      heartbeat timeout, and the restarted actor (a new incarnation) rejoins within 2 s;
 #   2. kill -9 the learner: actors keep running and reconnect; `--resume` continues from
-#      the last checkpoint with its update counter intact, and metrics.jsonl carries on;
+#      the last checkpoint with its update counter and its replay intact, and metrics.jsonl
+#      carries on;
 #   3. kill -9 the learner at random moments while it checkpoints every 0.2 s, 15 times:
-#      the latest checkpoint always loads;
+#      the latest checkpoint always loads, and so does the replay snapshot beside it;
 #   4. CURVE: a learner that lists one actor key admits that actor; an actor with an
 #      unlisted key and a plain-TCP actor are refused, say why, and send nothing that counts.
 #   bash scripts/test_faults.sh [ICRL_BINARY]
@@ -83,6 +84,9 @@ lines_before=$(wc -l < "$run/metrics.jsonl")
 learner=$!; pids+=("$learner")
 resumed=$(wait_for 20 grep -o 'resumed from .* at update [0-9]*' "$work/learner2.log" >/dev/null; grep -o 'at update [0-9]*' "$work/learner2.log" | head -1 | tr -dc 0-9)
 [ -n "$resumed" ] && [ "$resumed" -gt 0 ] && ok "--resume continued from update $resumed" || fail "did not resume ($(tail -2 "$work/learner2.log"))"
+restored=$(grep -o 'restored the replay: [0-9]* steps' "$work/learner2.log" | grep -o '[0-9]*' | head -1)
+[ -n "$restored" ] && [ "$restored" -gt 0 ] && ok "--resume restored the replay ($restored steps) from its snapshot" \
+  || fail "the replay was not restored ($(grep -i replay "$work/learner2.log" | tail -1))"
 if wait_for 20 lines_over "$run/metrics.jsonl" "$((lines_before + 2))" && wait_for 20 at_least "$run/metrics.jsonl" actors/live 2; then
   ok "actors reconnected to the restarted learner"
 else
@@ -95,7 +99,7 @@ for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
 
 echo "== 3. kill -9 while checkpointing =="
 run="$work/three"; port=46410
-bad=0
+bad=0; replay_bad=0
 for i in $(seq 1 15); do
   "$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" --resume-if-present > "$work/learner3.log" 2>&1 &
   learner=$!
@@ -103,6 +107,7 @@ for i in $(seq 1 15); do
   actor=$!
   sleep "$(python3 -c "import random; print(round(random.uniform(1.5, 3.0), 2))")"
   kill -9 "$learner" "$actor" 2>/dev/null; wait "$learner" "$actor" 2>/dev/null
+  grep -q "could not restore the replay" "$work/learner3.log" && { replay_bad=$((replay_bad + 1)); grep "could not restore" "$work/learner3.log" | tail -1; }
   if [ -f "$run/checkpoints/latest.safetensors" ]; then
     if ! "$bin" eval --checkpoint "$run/checkpoints/latest.safetensors" --map SFFF,FHFH,FFFH,HFFG --maps 1 --episodes 1 > "$work/eval3.log" 2>&1; then
       bad=$((bad + 1)); echo "     kill $i: the checkpoint did not load:"; tail -3 "$work/eval3.log"
@@ -112,6 +117,7 @@ for i in $(seq 1 15); do
 done
 [ -f "$run/checkpoints/latest.safetensors" ] || fail "no checkpoint was ever written"
 [ "$bad" -eq 0 ] && ok "the latest checkpoint loaded after each of 15 kills" || fail "$bad of 15 kills left an unloadable checkpoint"
+[ "$replay_bad" -eq 0 ] && ok "no restart under kills found a corrupt replay snapshot" || fail "$replay_bad restarts found a corrupt replay snapshot"
 echo "== 4. CURVE authentication =="
 run="$work/four"; port=46420; keys="$work/keys"
 for name in learner listed unlisted; do "$bin" keygen "$name" --out "$keys" > /dev/null; done

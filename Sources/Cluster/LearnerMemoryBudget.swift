@@ -3,7 +3,7 @@ import DQN
 /// What a learner's memory is made of, predicted from its configuration. Every term is
 /// bounded by a setting, so the sum bounds the learner's RSS (the soak test checks it):
 ///
-///     RSS ≈ runtime + 4·P·(6 + S) + workspaces + 10·R + trialOverhead·R/L + queues
+///     RSS ≈ runtime + 4·P·(6 + S) + workspaces + 2·10·R + trialOverhead·R/L + queues
 ///
 /// - runtime: Swift runtime, Foundation, OpenBLAS and libzmq, measured (`runtimeBytes`);
 /// - P parameters, 4 bytes each, in 6 + S copies: online weights, gradients, Adam m and v,
@@ -12,8 +12,9 @@ import DQN
 /// - workspaces: the online network's training activations for batch × window tokens
 ///   plus the target's inference scratch (`Transformer.workspaceBytes`; about
 ///   `4·B·T·(9C + 2M + 3)·L + 4·B·H·T²·L` for the activations);
-/// - replay: `replayCapacitySteps` (R) × 10 bytes (`TrialStep`), plus a per-trial record
-///   for at most R / L trials (L = the shortest trial, one map of at least one episode);
+/// - replay: `replayCapacitySteps` (R) × 10 bytes (`TrialStep`), twice while a checkpoint
+///   holds its snapshot, plus a per-trial record for at most R / L trials (L = the
+///   shortest trial, one map of at least one episode);
 /// - queues: per actor connection, `ZMQ_RCVHWM` (64) chunk frames of at most
 ///   `chunkSteps` steps, and up to `publisherQueue` (4) weights frames per subscriber.
 public struct LearnerMemoryBudget: Sendable {
@@ -33,7 +34,8 @@ public struct LearnerMemoryBudget: Sendable {
         parameterBytes = 4 * parameterCount * (6 + max(0, threads - 1))
         self.workspaceBytes = workspaceBytes
         let shortestTrial = max(1, config.rollout.episodesPerMapMin)
-        replayBytes = 10 * config.replayCapacitySteps + 96 * (config.replayCapacitySteps / shortestTrial)
+        // Twice the steps while a checkpoint copies the replay into its snapshot.
+        replayBytes = 2 * 10 * config.replayCapacitySteps + 96 * (config.replayCapacitySteps / shortestTrial)
         // A chunk frame: ~16 bytes per step on the wire plus the envelope.
         let chunkFrame = 16 * config.rollout.chunkSteps + 256
         queueBytes = actors * (64 * chunkFrame + 4 * 4 * parameterCount)

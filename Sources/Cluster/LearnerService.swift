@@ -114,6 +114,7 @@ public final class LearnerService {
             }
             let updates = try restoreCheckpoint(from: url)
             logger.info("resumed from \(url.path) at update \(updates)")
+            restoreReplay(from: folder)
         }
         if let dataset = options.dataset {
             try load(dataset: dataset, into: ingest)

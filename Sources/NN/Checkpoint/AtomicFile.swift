@@ -8,8 +8,8 @@ import Darwin
 /// Crash-safe file replacement: write a temporary file in the same folder, fsync it,
 /// rename it over the destination, fsync the folder. A reader sees the old file or the
 /// new one, never a partial one, even across a power cut.
-enum AtomicFile {
-    static func store(_ bytes: [UInt8], to url: URL) throws {
+public enum AtomicFile {
+    public static func store(_ bytes: [UInt8], to url: URL) throws {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -41,7 +41,7 @@ enum AtomicFile {
     }
 
     /// Reads a whole file.
-    static func read(_ url: URL) throws -> [UInt8] {
+    public static func read(_ url: URL) throws -> [UInt8] {
         do {
             return Array(try Data(contentsOf: url))
         } catch {
