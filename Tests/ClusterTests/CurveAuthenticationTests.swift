@@ -58,20 +58,8 @@ struct CurveAuthenticationTests {
             endpoints: try Endpoints(base: "tcp://127.0.0.1:\(port)"), runFolder: folder, config: config, learnerID: "curve")
         options.maxSeconds = 60
         options.curve = CurveServerSettings(keys: learnerKeys, authorizedKeys: [try CurveKeyPair.decode(listed.publicKey)])
-        let stop = RunningLearnerTests.StopFlag()
-        let learnerOptions = options
-        let thread = DedicatedThread(name: "learner") {
-            do {
-                let service = try LearnerService(options: learnerOptions, logger: Logger(label: "test.curve"))
-                try service.run(stop: stop.value)
-            } catch {
-                Issue.record("learner failed: \(error)")
-            }
-        }
-        defer {
-            stop.value.store(true, ordering: .relaxed)
-            thread.join()
-        }
+        let learner = InProcessLearner(options: options, label: "test.curve")
+        defer { learner.stop() }
         let context = try ZMQContext()
         func sender(_ keys: CurveKeyPair?) throws -> ZMQSocket {
             let push = try ZMQSocket(context, .push)

@@ -56,21 +56,8 @@ struct RunningLearnerTests {
             endpoints: try Endpoints(base: "tcp://127.0.0.1:\(port)"), runFolder: folder, config: config, learnerID: "test")
         options.maxFrameBytes = 32 << 10
         options.maxSeconds = 60
-        let stop = StopFlag()
-        let learnerOptions = options
-        // The service lives on its own thread, as in `icrl learner`.
-        let thread = DedicatedThread(name: "learner") {
-            do {
-                let service = try LearnerService(options: learnerOptions, logger: Logger(label: "test.learner"))
-                try service.run(stop: stop.value)
-            } catch {
-                Issue.record("learner failed: \(error)")
-            }
-        }
-        defer {
-            stop.value.store(true, ordering: .relaxed)
-            thread.join()
-        }
+        let learner = InProcessLearner(options: options, label: "test.learner")
+        defer { learner.stop() }
         let context = try ZMQContext()
         let push = try ZMQSocket(context, .push)
         defer { push.close() }
@@ -137,20 +124,8 @@ struct RunningLearnerTests {
         var options = LearnerService.Options(
             endpoints: try Endpoints(base: "tcp://127.0.0.1:\(port)"), runFolder: folder, config: config, learnerID: "flood")
         options.maxSeconds = 120
-        let stop = StopFlag()
-        let learnerOptions = options
-        let thread = DedicatedThread(name: "learner") {
-            do {
-                let service = try LearnerService(options: learnerOptions, logger: Logger(label: "test.flood"))
-                try service.run(stop: stop.value)
-            } catch {
-                Issue.record("learner failed: \(error)")
-            }
-        }
-        defer {
-            stop.value.store(true, ordering: .relaxed)
-            thread.join()
-        }
+        let learner = InProcessLearner(options: options, label: "test.flood")
+        defer { learner.stop() }
         let context = try ZMQContext()
         let push = try ZMQSocket(context, .push)
         defer { push.close() }
