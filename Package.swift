@@ -44,7 +44,10 @@ let package = Package(
         // MARK: Swift modules.
         .target(name: "FrozenLake"),
         .target(name: "Evaluation", dependencies: ["FrozenLake", "DQN", "NN"]),
-        .target(name: "NN", dependencies: ["COpenBLAS"], swiftSettings: kernelSettings),
+        // AVX-512 kernels (attention, GELU, decode attention), chosen at run time by NN.
+        // Optimised in debug builds too, so `swift test` checks the code that ships.
+        .target(name: "CNNKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "NN", dependencies: ["COpenBLAS", "CNNKernels"], swiftSettings: kernelSettings),
         .target(name: "DQN", dependencies: ["NN", "FrozenLake", .product(name: "DequeModule", package: "swift-collections")]),
         .target(
             name: "Cluster",
@@ -65,7 +68,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ICRLWire", "CZeroMQ"]),
         .testTarget(name: "DQNTests", dependencies: ["DQN"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "DQN", "Transport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "COpenBLAS"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "COpenBLAS", "CNNKernels"]),
         .testTarget(name: "FrozenLakeTests", dependencies: ["FrozenLake"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "FrozenLake", "DQN", "NN"]),
         .testTarget(name: "InContextSARSATests", dependencies: ["InContextSARSA", "NN", "FrozenLake"]),

@@ -168,6 +168,7 @@ public enum NNBenchmark {
             "threads": pool.threadCount,
             "openblas_threads": Int(openblas_get_num_threads()),
             "openblas_core": String(cString: openblas_get_corename()),
+            "nn_kernels": KernelPath.current.rawValue,
         ]
     }
 

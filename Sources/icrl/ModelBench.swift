@@ -40,3 +40,23 @@ struct ActorBench: ParsableCommand {
         try output.emit(figures)
     }
 }
+
+/// `icrl bench kernels`: each kernel of one transformer block on one thread.
+struct KernelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Per-kernel milliseconds for one worker's shard of a train step (16 x 256 tokens, one thread).",
+        discussion: "Shows where the learner's time goes: LayerNorm, the linear layers' GEMMs, GELU and attention, forward and backward."
+    )
+
+    @Option(help: "Sequences in the shard.")
+    var sequences = 16
+
+    @OptionGroup var output: BenchOutputOptions
+
+    func run() throws {
+        var figures = NNBenchmark.kernels(sequences: sequences)
+        figures["bench"] = "kernels"
+        try output.emit(figures)
+    }
+}

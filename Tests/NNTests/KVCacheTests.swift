@@ -162,6 +162,9 @@ struct KVCacheTests {
         decodeAttention(out: &fast, q: q, keys: keys, stride: w, values: values, length: len, headSize: hs, scores: &scores)
         decodeAttentionNaive(out: &naive, q: q, keys: keys, stride: w, values: values, length: len, headSize: hs, scores: &scores)
         #expect(maxAbsDiff(fast, naive) < 1e-5)
+        var portable = fast
+        decodeAttentionPortable(out: &portable, q: q, keys: keys, stride: w, values: values, length: len, headSize: hs, scores: &scores)
+        #expect(maxAbsDiff(portable, naive) < 1e-5)
     }
 
     @Test("a ring window with learned positions is refused")

@@ -1,3 +1,4 @@
+import CNNKernels
 import Testing
 @testable import NN
 
@@ -88,12 +89,13 @@ struct LayerGradientTests {
         #expect(gradientErrorRatio(dx, xd.indices.map { centralDifference(xd, $0) { weightedSum(ReferenceKernels.gelu($0), w) } }) <= 1)
     }
 
-    /// T = 7 is one attention block; T = 70 spans three blocks of 32, 32 and 6, exercising the
-    /// causal blocking of the forward and backward passes.
-    @Test("causal attention with rotary, gradient w.r.t. pre-rotary qkv", arguments: [7, 70])
-    func attention(time t: Int) {
+    /// Portable: T = 7 is one attention block; T = 70 spans blocks of 32, 32 and 6. AVX-512
+    /// (head sizes 16 and 32): T = 7, 9, 40 and 70 cover partial and full 8-row tiles and
+    /// key chunks past 32.
+    @Test("causal attention with rotary, gradient w.r.t. pre-rotary qkv", arguments: AttentionCase.all)
+    func attention(_ k: AttentionCase) {
         var random = TestRandom(5)
-        let b = 2, c = 8, h = 2, hs = c / h, n = b * t
+        let t = k.time, b = 2, c = k.channels, h = k.heads, hs = c / h, n = b * t
         let qkv0 = random.floats(n * 3 * c)
         let w = random.floats(n * c)
         let table = RotaryTable(headSize: hs, positions: t, base: 10_000)
@@ -105,9 +107,9 @@ struct LayerGradientTests {
             }
         }
         var out = [Float](repeating: 0, count: n * c), att = [Float](repeating: 0, count: b * h * t * t)
-        attentionForward(out: &out, att: &att, attStride: t * t, qkv: qkv, batch: b, time: t, channels: c, heads: h)
         var dqkv = [Float](repeating: 0, count: n * 3 * c), scratch = [Float](repeating: 0, count: t * t)
-        attentionBackward(dqkv: &dqkv, scratch: &scratch, dout: w, qkv: qkv, att: att, batch: b, time: t, channels: c, heads: h)
+        k.forward(&out, &att, qkv, b, t, c, h)
+        k.backward(&dqkv, &scratch, w, qkv, att, b, t, c, h)
         for s in 0..<b {
             dqkv.withUnsafeMutableBufferPointer { p in
                 rotaryBackward(dx: p.baseAddress! + s * t * 3 * c, rowStride: 3 * c, rows: t, chunks: 2 * h, headSize: hs,
@@ -121,9 +123,40 @@ struct LayerGradientTests {
         }
         let xd = qkv0.map(Double.init)
         #expect(maxAbsDiff(out, f(xd)) < 1e-5)
-        // Sample the inputs for the long case: each difference costs two naive passes.
-        let indices = t <= 8 ? Array(xd.indices) : (0..<80).map { ($0 * 7919) % xd.count }
+        // Sample the inputs of the larger cases: each difference costs two naive passes.
+        let indices = xd.count <= 400 ? Array(xd.indices) : (0..<96).map { ($0 * 7919) % xd.count }
         let numeric = indices.map { centralDifference(xd, $0) { weightedSum(f($0), w) } }
         #expect(gradientErrorRatio(indices.map { dqkv[$0] }, numeric) <= 1)
+    }
+}
+
+/// One attention configuration and the kernel pair under test.
+struct AttentionCase: CustomTestStringConvertible, Sendable {
+    let time: Int, channels: Int, heads: Int
+    let path: KernelPath
+
+    var testDescription: String { "\(path) T=\(time) C=\(channels) H=\(heads)" }
+
+    static let all: [AttentionCase] =
+        [7, 70].map { AttentionCase(time: $0, channels: 8, heads: 2, path: .portable) }
+        + (KernelPath.available
+            ? [7, 9, 70].map { AttentionCase(time: $0, channels: 32, heads: 2, path: .avx512) }
+            + [9, 40].map { AttentionCase(time: $0, channels: 64, heads: 2, path: .avx512) }
+            : [])
+
+    func forward(_ out: inout [Float], _ att: inout [Float], _ qkv: [Float], _ b: Int, _ t: Int, _ c: Int, _ h: Int) {
+        switch path {
+        case .portable: attentionForwardPortable(out: &out, att: &att, attStride: t * t, qkv: qkv, batch: b, time: t, channels: c, heads: h)
+        case .avx512: icrl_attention_forward(&out, &att, t * t, qkv, Int32(b), Int32(t), Int32(c), Int32(h))
+        }
+    }
+
+    func backward(_ dqkv: inout [Float], _ scratch: inout [Float], _ dout: [Float], _ qkv: [Float], _ att: [Float],
+                  _ b: Int, _ t: Int, _ c: Int, _ h: Int) {
+        switch path {
+        case .portable:
+            attentionBackwardPortable(dqkv: &dqkv, scratch: &scratch, dout: dout, qkv: qkv, att: att, batch: b, time: t, channels: c, heads: h)
+        case .avx512: icrl_attention_backward(&dqkv, &scratch, dout, qkv, att, Int32(b), Int32(t), Int32(c), Int32(h))
+        }
     }
 }

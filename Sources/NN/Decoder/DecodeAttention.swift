@@ -1,3 +1,5 @@
+import CNNKernels
+
 /// Attention of one query over a cache: `out = softmax(scale · Kᵀq) · V`.
 ///
 /// Keys are stored transposed, `(hs, W)` — row d holds component d of every cached key — so
@@ -12,6 +14,17 @@
 /// - values: (W, hs); rows `0..<len` are used
 /// - scores: (len) scratch
 func decodeAttention(
+    out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>, stride w: Int,
+    values: UnsafePointer<Float>, length len: Int, headSize hs: Int, scores: UnsafeMutablePointer<Float>
+) {
+    if KernelPath.current == .avx512 {
+        return icrl_decode_attention(out, q, keys, w, values, len, Int32(hs), scores)
+    }
+    decodeAttentionPortable(out: out, q: q, keys: keys, stride: w, values: values, length: len, headSize: hs, scores: scores)
+}
+
+/// The portable `decodeAttention` (Swift `SIMD8`), same shapes.
+func decodeAttentionPortable(
     out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>, stride w: Int,
     values: UnsafePointer<Float>, length len: Int, headSize hs: Int, scores: UnsafeMutablePointer<Float>
 ) {

@@ -1,3 +1,5 @@
+import CNNKernels
+
 // Causal multi-head self-attention over packed qkv rows, blocked so that only the
 // lower-triangular part of each score matrix is computed.
 //
@@ -34,7 +36,10 @@ func softmaxInPlace(_ a: UnsafeMutablePointer<Float>, _ n: Int) {
     for j in 0..<n { a[j] *= inv }
 }
 
-/// Attention forward.
+/// Attention forward: the fused AVX-512 kernel where `KernelPath` allows, else the
+/// portable OpenBLAS-blocked one. Both leave row i of `att` valid for keys `0...i` and zero
+/// to the end of its block (blocks of 8 rows in AVX-512, `attentionBlockSize(T)` portable),
+/// which is all the matching backward pass reads.
 ///
 /// - out: (B, T, C), head h written to columns `h·hs ..< (h+1)·hs`
 /// - att: (B, H, T, T) softmax probabilities, row i valid for keys `0...i` and zero for the
@@ -42,6 +47,19 @@ func softmaxInPlace(_ a: UnsafeMutablePointer<Float>, _ n: Int) {
 ///   (sequence, head), which is what inference does
 /// - qkv: (B, T, 3C), rows `[q | k | v]` (q and k already rotated when rotary)
 func attentionForward(
+    out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, attStride: Int,
+    qkv: UnsafePointer<Float>, batch b: Int, time t: Int, channels c: Int, heads h: Int
+) {
+    if KernelPath.fusedAttention(headSize: c / h) {
+        icrl_attention_forward(out, att, attStride, qkv, Int32(b), Int32(t), Int32(c), Int32(h))
+    } else {
+        attentionForwardPortable(out: out, att: att, attStride: attStride, qkv: qkv, batch: b, time: t, channels: c, heads: h)
+    }
+}
+
+/// The portable attention forward: OpenBLAS products per row block, Swift softmax.
+/// Shapes as in `attentionForward`.
+func attentionForwardPortable(
     out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, attStride: Int,
     qkv: UnsafePointer<Float>, batch b: Int, time t: Int, channels c: Int, heads h: Int
 ) {
@@ -79,6 +97,21 @@ func attentionForward(
 /// - qkv: (B, T, 3C), as in the forward pass
 /// - att: (B, H, T, T) from the forward pass
 func attentionBackward(
+    dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+    dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
+    batch b: Int, time t: Int, channels c: Int, heads h: Int
+) {
+    if KernelPath.fusedAttention(headSize: c / h) {
+        icrl_attention_backward(dqkv, scratch, dout, qkv, att, Int32(b), Int32(t), Int32(c), Int32(h))
+    } else {
+        attentionBackwardPortable(dqkv: dqkv, scratch: scratch, dout: dout, qkv: qkv, att: att,
+                                  batch: b, time: t, channels: c, heads: h)
+    }
+}
+
+/// The portable attention backward, matching `attentionForwardPortable`. Shapes as in
+/// `attentionBackward`.
+func attentionBackwardPortable(
     dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
     dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>, att: UnsafePointer<Float>,
     batch b: Int, time t: Int, channels c: Int, heads h: Int

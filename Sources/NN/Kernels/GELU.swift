@@ -1,9 +1,17 @@
+import CNNKernels
+
 /// GELU with GPT-2's tanh approximation: `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`
 /// (PyTorch `gelu(approximate="tanh")`).
 ///
 /// - out: (n); may alias `inp`
 /// - inp: (n)
 func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
+    if KernelPath.current == .avx512 { return icrl_gelu_forward(out, inp, n) }
+    geluForwardPortable(out: out, inp: inp, count: n)
+}
+
+/// The portable `geluForward`.
+func geluForwardPortable(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
     let k0: Float = 0.797_884_560_802_865_4, k1: Float = 0.044_715
     var i = 0
     while i + 8 <= n {
@@ -26,6 +34,12 @@ func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, co
 /// - slope: (n), `d gelu / dx` at each input; may alias `inp`
 /// - inp: (n)
 func geluForward(out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
+    if KernelPath.current == .avx512 { return icrl_gelu_forward_slope(out, slope, inp, n) }
+    geluForwardPortable(out: out, slope: slope, inp: inp, count: n)
+}
+
+/// The portable training `geluForward`.
+func geluForwardPortable(out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
     let k0: Float = 0.797_884_560_802_865_4, k1: Float = 0.044_715
     var i = 0
     while i + 8 <= n {

@@ -1,0 +1,116 @@
+// GELU and decode attention in AVX-512, plus the CPU check that gates every kernel here.
+#include "CNNKernels.h"
+#include "VectorMath512.h"
+#include <stdlib.h>
+
+#if defined(__x86_64__)
+
+int icrl_nn_avx512_available(void) {
+    __builtin_cpu_init();
+    // The runtime's checks include the OS's XSAVE support for the 512-bit state.
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+
+static const float gelu_k0 = 0.7978845608028654f, gelu_k1 = 0.044715f;
+
+ICRL_AVX512 void icrl_gelu_forward(float *out, const float *inp, long n) {
+    const __m512 k0 = _mm512_set1_ps(gelu_k0), k1 = _mm512_set1_ps(gelu_k1), half = _mm512_set1_ps(0.5f);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 m = icrl_mask(n - i);
+        __m512 x = _mm512_maskz_loadu_ps(m, inp + i);
+        __m512 x2 = _mm512_mul_ps(x, x);
+        __m512 t = icrl_tanh512(_mm512_mul_ps(k0, _mm512_fmadd_ps(_mm512_mul_ps(k1, x2), x, x)));
+        // x·½(1 + t), rounded exactly like the training form below.
+        __m512 h = _mm512_mul_ps(half, _mm512_add_ps(_mm512_set1_ps(1.0f), t));
+        _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(x, h));
+    }
+}
+
+ICRL_AVX512 void icrl_gelu_forward_slope(float *out, float *slope, const float *inp, long n) {
+    const __m512 k0 = _mm512_set1_ps(gelu_k0), k1 = _mm512_set1_ps(gelu_k1), half = _mm512_set1_ps(0.5f);
+    const __m512 one = _mm512_set1_ps(1.0f), k13 = _mm512_set1_ps(3.0f * gelu_k1);
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 m = icrl_mask(n - i);
+        __m512 x = _mm512_maskz_loadu_ps(m, inp + i);
+        __m512 x2 = _mm512_mul_ps(x, x);
+        __m512 t = icrl_tanh512(_mm512_mul_ps(k0, _mm512_fmadd_ps(_mm512_mul_ps(k1, x2), x, x)));
+        __m512 h = _mm512_mul_ps(half, _mm512_add_ps(one, t));
+        // gelu'(x) = ½(1 + t) + ½x(1 − t²)·k0·(1 + 3·k1·x²)
+        __m512 sech2 = _mm512_fnmadd_ps(t, t, one);
+        __m512 inner = _mm512_mul_ps(k0, _mm512_fmadd_ps(k13, x2, one));
+        __m512 d = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_mul_ps(half, x), sech2), inner, h);
+        _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(x, h));
+        _mm512_mask_storeu_ps(slope + i, m, d);
+    }
+}
+
+ICRL_AVX512 void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
+                                       long len, int hs, float *scores) {
+    const float scale = 1.0f / sqrtf((float)hs);
+    // Scores: four key rows per sweep so the (hs, W) block streams in order while the
+    // scores stay in L1.
+    for (long j = 0; j < len; j += 16) _mm512_mask_storeu_ps(scores + j, icrl_mask(len - j), _mm512_setzero_ps());
+    for (int d = 0; d < hs; d += 4) {
+        int rows = hs - d < 4 ? hs - d : 4;
+        const float *r0 = keys + d * w;
+        const float *r1 = rows > 1 ? r0 + w : r0, *r2 = rows > 2 ? r0 + 2 * w : r0, *r3 = rows > 3 ? r0 + 3 * w : r0;
+        __m512 v0 = _mm512_set1_ps(q[d] * scale);
+        __m512 v1 = _mm512_set1_ps(rows > 1 ? q[d + 1] * scale : 0.0f);
+        __m512 v2 = _mm512_set1_ps(rows > 2 ? q[d + 2] * scale : 0.0f);
+        __m512 v3 = _mm512_set1_ps(rows > 3 ? q[d + 3] * scale : 0.0f);
+        for (long j = 0; j < len; j += 16) {
+            __mmask16 m = icrl_mask(len - j);
+            __m512 acc = _mm512_maskz_loadu_ps(m, scores + j);
+            acc = _mm512_fmadd_ps(v0, _mm512_maskz_loadu_ps(m, r0 + j), acc);
+            acc = _mm512_fmadd_ps(v1, _mm512_maskz_loadu_ps(m, r1 + j), acc);
+            acc = _mm512_fmadd_ps(v2, _mm512_maskz_loadu_ps(m, r2 + j), acc);
+            acc = _mm512_fmadd_ps(v3, _mm512_maskz_loadu_ps(m, r3 + j), acc);
+            _mm512_mask_storeu_ps(scores + j, m, acc);
+        }
+    }
+    icrl_softmax_row(scores, len);
+    // P·V, 32 dimensions (two vectors) per sweep with four partial sums each.
+    int d0 = 0;
+    for (; d0 + 32 <= hs; d0 += 32) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+        long j = 0;
+        for (; j + 2 <= len; j += 2) {
+            const float *x = values + j * hs + d0, *y = x + hs;
+            __m512 p = _mm512_set1_ps(scores[j]), pn = _mm512_set1_ps(scores[j + 1]);
+            a0 = _mm512_fmadd_ps(p, _mm512_loadu_ps(x), a0);
+            a1 = _mm512_fmadd_ps(p, _mm512_loadu_ps(x + 16), a1);
+            b0 = _mm512_fmadd_ps(pn, _mm512_loadu_ps(y), b0);
+            b1 = _mm512_fmadd_ps(pn, _mm512_loadu_ps(y + 16), b1);
+        }
+        if (j < len) {
+            const float *x = values + j * hs + d0;
+            __m512 p = _mm512_set1_ps(scores[j]);
+            a0 = _mm512_fmadd_ps(p, _mm512_loadu_ps(x), a0);
+            a1 = _mm512_fmadd_ps(p, _mm512_loadu_ps(x + 16), a1);
+        }
+        _mm512_storeu_ps(out + d0, _mm512_add_ps(a0, b0));
+        _mm512_storeu_ps(out + d0 + 16, _mm512_add_ps(a1, b1));
+    }
+    for (; d0 < hs; d0 += 16) {
+        __mmask16 m = icrl_mask(hs - d0);
+        __m512 a0 = _mm512_setzero_ps();
+        for (long j = 0; j < len; j++)
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(scores[j]), _mm512_maskz_loadu_ps(m, values + j * hs + d0), a0);
+        _mm512_mask_storeu_ps(out + d0, m, a0);
+    }
+}
+
+#else
+
+int icrl_nn_avx512_available(void) { return 0; }
+void icrl_gelu_forward(float *out, const float *inp, long n) { (void)out; (void)inp; (void)n; abort(); }
+void icrl_gelu_forward_slope(float *out, float *slope, const float *inp, long n) {
+    (void)out; (void)slope; (void)inp; (void)n; abort();
+}
+void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
+                           long len, int hs, float *scores) {
+    (void)out; (void)q; (void)keys; (void)w; (void)values; (void)len; (void)hs; (void)scores; abort();
+}
+
+#endif

@@ -1,0 +1,57 @@
+// AVX-512 kernels for the NN module's non-GEMM hot spots: fused causal attention
+// (training forward and backward), GELU, and KV-cache decode attention.
+//
+// Each has a portable Swift twin in Sources/NN/Kernels and a naive reference in
+// Sources/NN/Reference; NN calls these only when `icrl_nn_avx512_available()` is true
+// (and ICRL_NN_KERNELS is not `portable`). Shapes follow the Swift kernels' notes.
+// Every function here is single-threaded; NN's WorkerPool shards the batch.
+#ifndef ICRL_CNNKERNELS_H
+#define ICRL_CNNKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU and OS run AVX-512 (F, DQ, BW, VL) code, else 0.
+int icrl_nn_avx512_available(void);
+
+/// Causal multi-head attention forward over packed qkv rows.
+///
+/// - out: (B, T, C), head h written to columns h*hs ..< (h+1)*hs
+/// - att: probabilities of (sequence s, head h) at att + (s*H + h)*att_stride, a (T, T)
+///   row-major matrix; row i holds keys 0...i and zeros up to the end of its 8-row tile
+///   (keys < min(8*(i/8 + 1), T)); att_stride 0 reuses one (T, T) scratch
+/// - qkv: (B, T, 3C), rows [q | k | v], q and k already rotated
+/// Needs hs = C/H to be a multiple of 16.
+void icrl_attention_forward(float *out, float *att, long att_stride, const float *qkv,
+                            int batch, int time, int channels, int heads);
+
+/// Attention backward; overwrites dqkv (all three parts).
+///
+/// - dqkv: (B, T, 3C)
+/// - scratch: (T, T), dS of one (sequence, head)
+/// - dout: (B, T, C)
+/// - qkv: (B, T, 3C) and att: (B, H, T, T) as in the forward pass
+void icrl_attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
+                             const float *att, int batch, int time, int channels, int heads);
+
+/// GELU (tanh approximation) forward; out may alias inp. out, inp: (n)
+void icrl_gelu_forward(float *out, const float *inp, long n);
+
+/// GELU forward for training: out = gelu(x), slope = gelu'(x); slope may alias inp.
+void icrl_gelu_forward_slope(float *out, float *slope, const float *inp, long n);
+
+/// One query over a cache: out = softmax(scale * K^T q) * V.
+///
+/// - out, q: (hs)
+/// - keys: (hs, W) transposed keys with row stride w; slots 0..<len used
+/// - values: (W, hs); rows 0..<len used
+/// - scores: (len) scratch
+void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
+                           long len, int hs, float *scores);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

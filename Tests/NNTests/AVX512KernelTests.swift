@@ -1,0 +1,63 @@
+import CNNKernels
+import Foundation
+import Testing
+@testable import NN
+
+/// The AVX-512 kernels against the portable Swift ones and the naive references, on odd
+/// lengths that exercise the masked tails. Runs where the CPU has AVX-512; the attention
+/// gradient checks for this path are in `LayerGradientTests`.
+@Suite("AVX-512 kernels", .enabled(if: KernelPath.available, "this CPU has no AVX-512"))
+struct AVX512KernelTests {
+    @Test("GELU forward, with and without the slope, matches the portable kernel", arguments: [1, 15, 16, 37, 1000])
+    func gelu(count n: Int) {
+        var random = TestRandom(90 + UInt64(n))
+        let x = random.floats(n, scale: 4)
+        var fast = [Float](repeating: 0, count: n), portable = fast, slope = fast, training = fast
+        icrl_gelu_forward(&fast, x, n)
+        geluForwardPortable(out: &portable, inp: x, count: n)
+        icrl_gelu_forward_slope(&training, &slope, x, n)
+        // Exact slope in Double: d/dx ½x(1 + tanh u), u = k0(x + k1x³).
+        let k0 = 0.797_884_560_802_865_4, k1 = 0.044_715
+        let exactSlope = x.map(Double.init).map { x -> Double in
+            let t = Foundation.tanh(k0 * (x + k1 * x * x * x))
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k0 * (1 + 3 * k1 * x * x)
+        }
+        let reference = ReferenceKernels.gelu(x.map(Double.init))
+        for i in 0..<n {
+            let tolerance = 2e-6 * max(1, abs(reference[i]))
+            #expect(abs(Double(fast[i]) - reference[i]) <= tolerance)
+            #expect(abs(Double(portable[i]) - reference[i]) <= tolerance)
+            // 1 − t² cancels where tanh saturates: a few 1e-5 in Float for either kernel.
+            #expect(abs(Double(slope[i]) - exactSlope[i]) <= 1e-4)
+        }
+        #expect(training == fast, "the training and inference forms round alike")
+    }
+
+    @Test("decode attention matches the naive reference", arguments: [(45, 40), (1, 32), (255, 32), (17, 16)])
+    func decode(length len: Int, headSize hs: Int) {
+        var random = TestRandom(91)
+        let w = (len + 15) / 16 * 16 + 3
+        let q = random.floats(hs), keys = random.floats(hs * w), values = random.floats(w * hs)
+        var fast = [Float](repeating: 0, count: hs), naive = fast, scores = [Float](repeating: 0, count: len)
+        icrl_decode_attention(&fast, q, keys, w, values, len, Int32(hs), &scores)
+        decodeAttentionNaive(out: &naive, q: q, keys: keys, stride: w, values: values, length: len, headSize: hs, scores: &scores)
+        #expect(maxAbsDiff(fast, naive) < 1e-5)
+    }
+
+    @Test("fused attention equals the portable kernels at the reference head size")
+    func attentionAgainstPortable() {
+        var random = TestRandom(92)
+        let b = 2, t = 41, c = 128, h = 4, n = b * t
+        let qkv = random.floats(n * 3 * c), dout = random.floats(n * c)
+        var out = [Float](repeating: 0, count: n * c), portableOut = out
+        var att = [Float](repeating: 0, count: b * h * t * t), portableAtt = att
+        icrl_attention_forward(&out, &att, t * t, qkv, Int32(b), Int32(t), Int32(c), Int32(h))
+        attentionForwardPortable(out: &portableOut, att: &portableAtt, attStride: t * t, qkv: qkv, batch: b, time: t, channels: c, heads: h)
+        #expect(maxAbsDiff(out, portableOut) < 1e-5)
+        var dqkv = [Float](repeating: 0, count: n * 3 * c), portableD = dqkv, scratch = [Float](repeating: 0, count: t * t)
+        icrl_attention_backward(&dqkv, &scratch, dout, qkv, att, Int32(b), Int32(t), Int32(c), Int32(h))
+        attentionBackwardPortable(dqkv: &portableD, scratch: &scratch, dout: dout, qkv: qkv, att: portableAtt,
+                                  batch: b, time: t, channels: c, heads: h)
+        #expect(maxAbsDiff(dqkv, portableD) < 1e-4)
+    }
+}
