@@ -19,8 +19,11 @@
 
 /// s[r, j] = scale · a_r · bt[:, j] for rows r < rows and keys j in [j0, min(j0 + 32, jend)).
 /// a_r = a + r·lda (hs values); bt: (hs, ldbt) transposed keys, readable to j0 + 32.
+/// With `vmax` (8 vectors), also folds each row's causal scores (keys j ≤ diag + r) into its
+/// running lane-wise maximum, so the softmax needs no separate max pass.
 ICRL_INLINE void scores_tile(float *s, long lds, const float *a, long lda, int rows,
-                             const float *bt, long ldbt, long j0, long jend, int hs, float scale) {
+                             const float *bt, long ldbt, long j0, long jend, int hs, float scale,
+                             __m512 *vmax, long diag) {
     const float *ar[TILE];
     for (int r = 0; r < TILE; r++) ar[r] = a + (r < rows ? r : 0) * lda;
     __m512 acc0[TILE], acc1[TILE];
@@ -40,8 +43,14 @@ ICRL_INLINE void scores_tile(float *s, long lds, const float *a, long lda, int r
     __mmask16 m0 = icrl_mask(jend - j0), m1 = icrl_mask(jend - j0 - 16);
     __m512 vs = _mm512_set1_ps(scale);
     for (int r = 0; r < rows; r++) {
-        _mm512_mask_storeu_ps(s + r * lds + j0, m0, _mm512_mul_ps(acc0[r], vs));
-        _mm512_mask_storeu_ps(s + r * lds + j0 + 16, m1, _mm512_mul_ps(acc1[r], vs));
+        __m512 s0 = _mm512_mul_ps(acc0[r], vs), s1 = _mm512_mul_ps(acc1[r], vs);
+        _mm512_mask_storeu_ps(s + r * lds + j0, m0, s0);
+        _mm512_mask_storeu_ps(s + r * lds + j0 + 16, m1, s1);
+        if (vmax) {
+            long causal = diag + r + 1 - j0;
+            vmax[r] = _mm512_mask_max_ps(vmax[r], icrl_mask(causal), vmax[r], s0);
+            vmax[r] = _mm512_mask_max_ps(vmax[r], icrl_mask(causal - 16), vmax[r], s1);
+        }
     }
 }
 
@@ -49,7 +58,8 @@ ICRL_INLINE void scores_tile(float *s, long lds, const float *a, long lda, int r
 /// where out_r = out + r·ldo, coef(r, j) = c[r·cr + j·cj] and v_j = v + j·ldv. `nv` (1 or 2)
 /// is a constant after inlining.
 ICRL_INLINE void combine_pass(float *out, long ldo, const float *c, long cr, long cj, int rows,
-                              const float *v, long ldv, long jbegin, long jend, int d0, const int nv) {
+                              const float *v, long ldv, long jbegin, long jend, int d0, const int nv,
+                              const float *rowscale) {
     const float *cp[TILE];
     for (int r = 0; r < TILE; r++) cp[r] = c + (r < rows ? r : 0) * cr;
     __m512 acc0[TILE], acc1[TILE];
@@ -69,17 +79,19 @@ ICRL_INLINE void combine_pass(float *out, long ldo, const float *c, long cr, lon
         }
     }
     for (int r = 0; r < rows; r++) {
-        _mm512_storeu_ps(out + r * ldo + d0, acc0[r]);
-        if (nv == 2) _mm512_storeu_ps(out + r * ldo + d0 + 16, acc1[r]);
+        __m512 k = _mm512_set1_ps(rowscale ? rowscale[r] : 1.0f);
+        _mm512_storeu_ps(out + r * ldo + d0, _mm512_mul_ps(acc0[r], k));
+        if (nv == 2) _mm512_storeu_ps(out + r * ldo + d0 + 16, _mm512_mul_ps(acc1[r], k));
     }
 }
 
-/// All hs dimensions of `combine_pass`, 32 at a time (hs is a multiple of 16).
+/// All hs dimensions of `combine_pass`, 32 at a time (hs is a multiple of 16); output row r
+/// is multiplied by rowscale[r] when `rowscale` is not NULL.
 ICRL_INLINE void combine(float *out, long ldo, const float *c, long cr, long cj, int rows,
-                         const float *v, long ldv, long jbegin, long jend, int hs) {
+                         const float *v, long ldv, long jbegin, long jend, int hs, const float *rowscale) {
     int d0 = 0;
-    for (; d0 + 32 <= hs; d0 += 32) combine_pass(out, ldo, c, cr, cj, rows, v, ldv, jbegin, jend, d0, 2);
-    if (d0 < hs) combine_pass(out, ldo, c, cr, cj, rows, v, ldv, jbegin, jend, d0, 1);
+    for (; d0 + 32 <= hs; d0 += 32) combine_pass(out, ldo, c, cr, cj, rows, v, ldv, jbegin, jend, d0, 2, rowscale);
+    if (d0 < hs) combine_pass(out, ldo, c, cr, cj, rows, v, ldv, jbegin, jend, d0, 1, rowscale);
 }
 
 /// bt (hs, ldbt) = the hs columns of x's t rows (stride ldx), transposed; columns t..<ldbt zero.
@@ -95,6 +107,11 @@ ICRL_INLINE void pack_transposed(float *bt, long ldbt, const float *x, long ldx,
         for (long j = t; j < ldbt; j++) bt[d * ldbt + j] = 0;
 }
 
+/// Row stride of packed transposed keys or values: T rounded up to the 32-key chunks the
+/// score tiles read, plus 16 so that rows a power of two apart do not share L1 sets (the
+/// packing writes a column of 32 rows at a time).
+static inline long packed_stride(int t) { return (t + 31) / 32 * 32 + 16; }
+
 /// Σ_{j < n} a[j]·b[j].
 ICRL_INLINE float dot_row(const float *a, const float *b, long n) {
     __m512 acc = _mm512_setzero_ps();
@@ -108,7 +125,7 @@ ICRL_INLINE float dot_row(const float *a, const float *b, long n) {
 ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride, const float *qkv,
                                         int batch, int time, int channels, int heads) {
     const int t = time, c = channels, h = heads, hs = c / h;
-    const long c3 = 3L * c, tp = (t + 31) / 32 * 32;
+    const long c3 = 3L * c, tp = packed_stride(t);
     const float scale = 1.0f / sqrtf((float)hs);
     float *kt = aligned_alloc(64, (size_t)(hs * tp) * sizeof(float));
     for (int s = 0; s < batch; s++) {
@@ -120,15 +137,22 @@ ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride,
             for (int i0 = 0; i0 < t; i0 += TILE) {
                 int rows = t - i0 < TILE ? t - i0 : TILE;
                 long jend = i0 + rows;
+                __m512 vmax[TILE];
+                for (int r = 0; r < TILE; r++) vmax[r] = _mm512_set1_ps(-INFINITY);
                 for (long j0 = 0; j0 < jend; j0 += 32)
-                    scores_tile(p + (long)i0 * t, t, q + i0 * c3, c3, rows, kt, tp, j0, jend, hs, scale);
+                    scores_tile(p + (long)i0 * t, t, q + i0 * c3, c3, rows, kt, tp, j0, jend, hs, scale, vmax, i0);
+                // Softmax: one exp-and-sum pass per row. Training keeps normalised
+                // probabilities for the backward pass; inference (att_stride 0) scales the
+                // output rows instead.
+                float inv[TILE];
                 for (int r = 0; r < rows; r++) {
                     long i = i0 + r;
                     float *row = p + i * t;
-                    icrl_softmax_row(row, i + 1);
+                    inv[r] = 1.0f / icrl_exp_sum_row(row, i + 1, _mm512_reduce_max_ps(vmax[r]));
+                    if (att_stride) icrl_scale_row(row, i + 1, inv[r]);
                     for (long j = i + 1; j < jend; j++) row[j] = 0;
                 }
-                combine(o + (long)i0 * c, c, p + (long)i0 * t, t, 1, rows, v, c3, 0, jend, hs);
+                combine(o + (long)i0 * c, c, p + (long)i0 * t, t, 1, rows, v, c3, 0, jend, hs, att_stride ? NULL : inv);
             }
         }
     }
@@ -138,7 +162,7 @@ ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride,
 ICRL_AVX512 void icrl_attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                                          const float *att, int batch, int time, int channels, int heads) {
     const int t = time, c = channels, h = heads, hs = c / h;
-    const long c3 = 3L * c, tp = (t + 31) / 32 * 32;
+    const long c3 = 3L * c, tp = packed_stride(t);
     const float scale = 1.0f / sqrtf((float)hs);
     float *vt = aligned_alloc(64, (size_t)(hs * tp) * sizeof(float));
     float *ds = scratch;
@@ -154,7 +178,7 @@ ICRL_AVX512 void icrl_attention_backward(float *dqkv, float *scratch, const floa
                 long jend = i0 + rows;
                 // dP = dO · Vᵀ on the tile's keys.
                 for (long j0 = 0; j0 < jend; j0 += 32)
-                    scores_tile(ds + (long)i0 * t, t, d_o + (long)i0 * c, c, rows, vt, tp, j0, jend, hs, 1.0f);
+                    scores_tile(ds + (long)i0 * t, t, d_o + (long)i0 * c, c, rows, vt, tp, j0, jend, hs, 1.0f, NULL, 0);
                 // dS = scale · P ⊙ (dP − Σⱼ P·dP), zero past the diagonal to the tile's end.
                 for (int r = 0; r < rows; r++) {
                     long i = i0 + r, n = i + 1;
@@ -170,13 +194,13 @@ ICRL_AVX512 void icrl_attention_backward(float *dqkv, float *scratch, const floa
                     for (long j = n; j < jend; j++) dr[j] = 0;
                 }
                 // dQ = dS · K.
-                combine(dq + i0 * c3, c3, ds + (long)i0 * t, t, 1, rows, k, c3, 0, jend, hs);
+                combine(dq + i0 * c3, c3, ds + (long)i0 * t, t, 1, rows, k, c3, 0, jend, hs, NULL);
             }
             // dK = dSᵀ · Q and dV = Pᵀ · dO, by key tile: keys [j0, j0 + 8) see queries [j0, T).
             for (int j0 = 0; j0 < t; j0 += TILE) {
                 int rows = t - j0 < TILE ? t - j0 : TILE;
-                combine(dk + j0 * c3, c3, ds + j0, 1, t, rows, q, c3, j0, t, hs);
-                combine(dv + j0 * c3, c3, p + j0, 1, t, rows, d_o, c, j0, t, hs);
+                combine(dk + j0 * c3, c3, ds + j0, 1, t, rows, q, c3, j0, t, hs, NULL);
+                combine(dv + j0 * c3, c3, p + j0, 1, t, rows, d_o, c, j0, t, hs, NULL);
             }
         }
     }

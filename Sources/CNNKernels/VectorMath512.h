@@ -53,6 +53,27 @@ ICRL_INLINE __m512 icrl_tanh512(__m512 input) {
     return _mm512_mask_blend_ps(tiny, result, input);
 }
 
+/// a[j] = e^(a[j] − max) for j < n; returns the sum.
+ICRL_INLINE float icrl_exp_sum_row(float *a, long n, float max) {
+    __m512 vmax = _mm512_set1_ps(max), sum = _mm512_setzero_ps();
+    for (long j = 0; j < n; j += 16) {
+        __mmask16 m = icrl_mask(n - j);
+        __m512 e = _mm512_maskz_mov_ps(m, icrl_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + j), vmax)));
+        _mm512_mask_storeu_ps(a + j, m, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    return _mm512_reduce_add_ps(sum);
+}
+
+/// a[j] *= k for j < n.
+ICRL_INLINE void icrl_scale_row(float *a, long n, float k) {
+    __m512 vk = _mm512_set1_ps(k);
+    for (long j = 0; j < n; j += 16) {
+        __mmask16 m = icrl_mask(n - j);
+        _mm512_mask_storeu_ps(a + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, a + j), vk));
+    }
+}
+
 /// Softmax of a[0, n) in place (n >= 1).
 ICRL_INLINE void icrl_softmax_row(float *a, long n) {
     __m512 mx = _mm512_set1_ps(-INFINITY);

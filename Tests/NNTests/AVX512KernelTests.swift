@@ -54,6 +54,10 @@ struct AVX512KernelTests {
         icrl_attention_forward(&out, &att, t * t, qkv, Int32(b), Int32(t), Int32(c), Int32(h))
         attentionForwardPortable(out: &portableOut, att: &portableAtt, attStride: t * t, qkv: qkv, batch: b, time: t, channels: c, heads: h)
         #expect(maxAbsDiff(out, portableOut) < 1e-5)
+        // Inference reuses one (T, T) scratch and normalises the output rows instead of P.
+        var inferenceOut = out, scratchP = [Float](repeating: 0, count: t * t)
+        icrl_attention_forward(&inferenceOut, &scratchP, 0, qkv, Int32(b), Int32(t), Int32(c), Int32(h))
+        #expect(maxAbsDiff(inferenceOut, out) < 1e-5)
         var dqkv = [Float](repeating: 0, count: n * 3 * c), portableD = dqkv, scratch = [Float](repeating: 0, count: t * t)
         icrl_attention_backward(&dqkv, &scratch, dout, qkv, att, Int32(b), Int32(t), Int32(c), Int32(h))
         attentionBackwardPortable(dqkv: &portableD, scratch: &scratch, dout: dout, qkv: qkv, att: portableAtt,
