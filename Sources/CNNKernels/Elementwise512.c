@@ -101,7 +101,35 @@ ICRL_AVX512 void icrl_decode_attention(float *out, const float *q, const float *
     }
 }
 
-#else
+ICRL_AVX512 static float stream_sum_avx512(const float *a, long n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (long i = 0; i < n; i += 64) {
+        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(a + i));
+        s1 = _mm512_add_ps(s1, _mm512_loadu_ps(a + i + 16));
+        s2 = _mm512_add_ps(s2, _mm512_loadu_ps(a + i + 32));
+        s3 = _mm512_add_ps(s3, _mm512_loadu_ps(a + i + 48));
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+#endif
+
+/// Eight independent sums: without them the loop is bound by add latency, not memory.
+static float stream_sum_portable(const float *a, long n) {
+    float s[8] = {0};
+    for (long i = 0; i < n; i += 8)
+        for (int k = 0; k < 8; k++) s[k] += a[i + k];
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+float icrl_stream_sum(const float *a, long n) {
+#if defined(__x86_64__)
+    if (icrl_nn_avx512_available()) return stream_sum_avx512(a, n);
+#endif
+    return stream_sum_portable(a, n);
+}
+
+#if !defined(__x86_64__)
 
 int icrl_nn_avx512_available(void) { return 0; }
 void icrl_gelu_forward(float *out, const float *inp, long n) { (void)out; (void)inp; (void)n; abort(); }

@@ -1,3 +1,4 @@
+import CNNKernels
 import COpenBLAS
 import Foundation
 
@@ -77,6 +78,9 @@ public enum NNBenchmark {
     /// (so every new token attends to `context + 1` keys).
     ///
     /// Figures: `decode_ms` (median), `decode_tokens_per_s`, `sequences`, `context`,
+    /// `kv_read_mb` (cache bytes one step reads), `memory_read_gbps` (`streamReadGBps` over a
+    /// cache-sized buffer, same run) and `kv_read_floor_ms` (their quotient: no fp32 decoder
+    /// can step faster on this machine),
     /// `sgemm_peak_gflops`, `peak_rss_mb`, `threads`, `openblas_threads`, `openblas_core`.
     public static func actor(
         config: TransformerConfig = .reference, sequences: Int = 64, context: Int? = nil, steps: Int = 50, warmup: Int = 10,
@@ -108,9 +112,15 @@ public enum NNBenchmark {
             }
         }
         let ms = median(times)
+        // Each step reads every cached key and value once: memory bandwidth bounds decoding.
+        let kvReadBytes = Double(2 * config.layers * sequences * config.dModel * (filled + 1) * MemoryLayout<Float>.size)
+        let bandwidth = streamReadGBps(bytes: 2 * config.layers * sequences * config.dModel * decoder.capacity * MemoryLayout<Float>.size,
+                                       pool: pool)
         var figures: [String: Any] = [
             "decode_ms": ms, "decode_tokens_per_s": Double(sequences) / (ms * 1e-3),
             "sequences": sequences, "context": filled,
+            "kv_read_mb": kvReadBytes / 1e6, "memory_read_gbps": bandwidth,
+            "kv_read_floor_ms": kvReadBytes / (bandwidth * 1e9) * 1e3,
             "sgemm_peak_gflops": sgemmPeakGFlops(pool: pool), "peak_rss_mb": peakResidentMegabytes(),
         ]
         figures.merge(environment(pool: pool)) { a, _ in a }
@@ -151,6 +161,25 @@ public enum NNBenchmark {
             best = min(best, now() - t0)
         }
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+    }
+
+    /// Read bandwidth in GB/s over a buffer of `bytes` (rounded up to 256 bytes per thread),
+    /// split across `pool`'s threads as decoding splits its sequences: best of five passes
+    /// after one warm-up pass.
+    public static func streamReadGBps(bytes: Int, pool: WorkerPool = .shared) -> Double {
+        let threads = pool.threadCount
+        let perThread = (bytes / MemoryLayout<Float>.size / threads + 63) / 64 * 64
+        let buffer = ParameterBuffer(count: perThread * threads)
+        for i in 0..<(perThread * threads) { buffer.pointer[i] = Float(i & 7) }
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: threads)
+        defer { sums.deallocate() }
+        var best = Double.infinity
+        for pass in 0..<6 {
+            let t0 = now()
+            pool.parallelFor(threads) { s in sums[s] = icrl_stream_sum(buffer.pointer + s * perThread, perThread) }
+            if pass > 0 { best = min(best, now() - t0) }
+        }
+        return Double(perThread * threads * MemoryLayout<Float>.size) / best / 1e9
     }
 
     /// Peak resident set size (VmHWM) in MiB, or -1 where /proc is unavailable.

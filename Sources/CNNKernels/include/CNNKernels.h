@@ -50,6 +50,10 @@ void icrl_gelu_forward_slope(float *out, float *slope, const float *inp, long n)
 void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
                            long len, int hs, float *scores);
 
+/// Σ a[i] for i < n, reading a as fast as the memory system allows (AVX-512 where the CPU
+/// has it): the benchmarks' yardstick for memory-bound work. n is a multiple of 64.
+float icrl_stream_sum(const float *a, long n);
+
 #ifdef __cplusplus
 }
 #endif
