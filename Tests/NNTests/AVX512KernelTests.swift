@@ -33,6 +33,17 @@ struct AVX512KernelTests {
         #expect(training == fast, "the training and inference forms round alike")
     }
 
+    @Test("bias gradient sums columns into what is there", arguments: [4, 20, 70, 512])
+    func biasBackward(columns oc: Int) {
+        var random = TestRandom(93)
+        let n = 37
+        let dout = random.floats(n * oc), start = random.floats(oc)
+        var dbias = start
+        icrl_bias_backward(&dbias, dout, n, Int32(oc))
+        let expected = (0..<oc).map { j in Double(start[j]) + (0..<n).reduce(0.0) { $0 + Double(dout[$1 * oc + j]) } }
+        #expect(maxAbsDiff(dbias, expected) < 1e-4)
+    }
+
     @Test("decode attention matches the naive reference", arguments: [(45, 40), (1, 32), (255, 32), (17, 16)])
     func decode(length len: Int, headSize hs: Int) {
         var random = TestRandom(91)

@@ -33,16 +33,23 @@ struct LayerGradientTests {
                                                           positionTable: Array(p[(8 * c)...]), positions: positions.map(Int.init), channels: c)) < 1e-6)
     }
 
-    @Test("layernorm: input, gain and bias")
-    func layerNorm() {
+    /// Both kernel paths (AVX-512 where the CPU has it); 20 channels leave a masked tail.
+    @Test("layernorm: input, gain and bias", arguments: LayerNormCase.all)
+    func layerNorm(_ k: LayerNormCase) {
         var random = TestRandom(2)
-        let n = 5, c = 16, eps = 1e-5
+        let n = 5, c = k.channels, eps = 1e-5
         let x = random.floats(n * c, scale: 2), weight = random.floats(c).map { $0 + 1 }, bias = random.floats(c)
         let w = random.floats(n * c)
         var out = [Float](repeating: 0, count: n * c), mean = [Float](repeating: 0, count: n), rstd = mean
-        layerNormForward(out: &out, mean: &mean, rstd: &rstd, inp: x, weight: weight, bias: bias, rows: n, channels: c, epsilon: Float(eps))
         var dx = [Float](repeating: 0, count: n * c), dw = [Float](repeating: 0, count: c), db = dw
-        layerNormBackward(dinp: &dx, dweight: &dw, dbias: &db, dout: w, inp: x, weight: weight, mean: mean, rstd: rstd, rows: n, channels: c)
+        switch k.path {
+        case .portable:
+            layerNormForwardPortable(out: &out, mean: &mean, rstd: &rstd, inp: x, weight: weight, bias: bias, rows: n, channels: c, epsilon: Float(eps))
+            layerNormBackwardPortable(dinp: &dx, dweight: &dw, dbias: &db, dout: w, inp: x, weight: weight, mean: mean, rstd: rstd, rows: n, channels: c)
+        case .avx512:
+            icrl_layernorm_forward(&out, &mean, &rstd, x, weight, bias, n, Int32(c), Float(eps))
+            icrl_layernorm_backward(&dx, &dw, &db, w, x, weight, mean, rstd, n, Int32(c))
+        }
         let xd = x.map(Double.init), wd = weight.map(Double.init), bd = bias.map(Double.init)
         let ref = ReferenceKernels.layerNorm(xd, weight: wd, bias: bd, rows: n, channels: c, epsilon: eps)
         #expect(maxAbsDiff(out, ref) < 1e-5)
@@ -127,6 +134,18 @@ struct LayerGradientTests {
         let indices = xd.count <= 400 ? Array(xd.indices) : (0..<96).map { ($0 * 7919) % xd.count }
         let numeric = indices.map { centralDifference(xd, $0) { weightedSum(f($0), w) } }
         #expect(gradientErrorRatio(indices.map { dqkv[$0] }, numeric) <= 1)
+    }
+}
+
+/// A LayerNorm width and the kernel path under test.
+struct LayerNormCase: CustomTestStringConvertible, Sendable {
+    let channels: Int
+    let path: KernelPath
+
+    var testDescription: String { "\(path) C=\(channels)" }
+
+    static let all: [LayerNormCase] = [16, 20].flatMap { c in
+        ([KernelPath.portable] + (KernelPath.available ? [KernelPath.avx512] : [])).map { LayerNormCase(channels: c, path: $0) }
     }
 }
 

@@ -50,6 +50,19 @@ void icrl_gelu_forward_slope(float *out, float *slope, const float *inp, long n)
 void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
                            long len, int hs, float *scores);
 
+/// LayerNorm forward over rows of c channels (biased variance, eps inside the root).
+///
+/// - out, inp: (n, c); mean, rstd: (n), written when not NULL; weight, bias: (c)
+void icrl_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
+                            const float *bias, long n, int c, float eps);
+
+/// LayerNorm backward: accumulates into dinp (n, c), dweight and dbias (c).
+void icrl_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                             const float *weight, const float *mean, const float *rstd, long n, int c);
+
+/// Bias gradient: dbias[j] += Σ_r dout[r, j]. dout: (n, oc); dbias: (oc)
+void icrl_bias_backward(float *dbias, const float *dout, long n, int oc);
+
 /// Σ a[i] for i < n, reading a as fast as the memory system allows (AVX-512 where the CPU
 /// has it): the benchmarks' yardstick for memory-bound work. n is a multiple of 64.
 float icrl_stream_sum(const float *a, long n);

@@ -1,3 +1,5 @@
+import CNNKernels
+
 /// LayerNorm over the last axis (PyTorch semantics: biased variance, ε inside the root).
 ///
 /// - out: (N, C)
@@ -6,6 +8,19 @@
 /// - inp: (N, C)
 /// - weight, bias: (C)
 func layerNormForward(
+    out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
+    inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    rows n: Int, channels c: Int, epsilon: Float
+) {
+    if KernelPath.current == .avx512 {
+        return icrl_layernorm_forward(out, mean, rstd, inp, weight, bias, n, Int32(c), epsilon)
+    }
+    layerNormForwardPortable(out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias,
+                             rows: n, channels: c, epsilon: epsilon)
+}
+
+/// The portable `layerNormForward`.
+func layerNormForwardPortable(
     out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
     inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
     rows n: Int, channels c: Int, epsilon: Float
@@ -37,6 +52,19 @@ func layerNormForward(
 /// - weight: (C)
 /// - mean, rstd: (N) from the forward pass
 func layerNormBackward(
+    dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
+    dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows n: Int, channels c: Int
+) {
+    if KernelPath.current == .avx512 {
+        return icrl_layernorm_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, Int32(c))
+    }
+    layerNormBackwardPortable(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
+                              mean: mean, rstd: rstd, rows: n, channels: c)
+}
+
+/// The portable `layerNormBackward`.
+func layerNormBackwardPortable(
     dinp: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows n: Int, channels c: Int

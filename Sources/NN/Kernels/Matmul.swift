@@ -1,3 +1,4 @@
+import CNNKernels
 import COpenBLAS
 
 /// Row-major `c (m, n) = alpha · op(a) · op(b) + beta · c`, where `op(a)` is `(m, k)` and
@@ -58,6 +59,7 @@ func linearBackward(
         sgemm(transA: false, transB: false, m: n, n: c, k: oc, a: dout, lda: oc, b: weight, ldb: c, beta: 0, c: dinp, ldc: c)
     }
     sgemm(transA: true, transB: false, m: oc, n: c, k: n, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c)
+    if KernelPath.current == .avx512 { return icrl_bias_backward(dbias, dout, n, Int32(oc)) }
     for r in 0..<n {
         let d = dout + r * oc
         for j in 0..<oc { dbias[j] += d[j] }
