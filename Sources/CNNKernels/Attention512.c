@@ -10,6 +10,7 @@
 // keys, the same alignment) relies on.
 #include "CNNKernels.h"
 #include "VectorMath512.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,17 @@ ICRL_INLINE void pack_transposed(float *bt, long ldbt, const float *x, long ldx,
 /// packing writes a column of 32 rows at a time).
 static inline long packed_stride(int t) { return (t + 31) / 32 * 32 + 16; }
 
+/// Scratch for packed keys or values, 64-byte aligned; a failed allocation stops the
+/// process with a message rather than writing through NULL.
+static float *packed_buffer(int hs, long tp) {
+    float *p = aligned_alloc(64, (size_t)hs * (size_t)tp * sizeof(float));
+    if (!p) {
+        fputs("icrl: out of memory for the attention kernels' packed keys\n", stderr);
+        abort();
+    }
+    return p;
+}
+
 /// Σ_{j < n} a[j]·b[j].
 ICRL_INLINE float dot_row(const float *a, const float *b, long n) {
     __m512 acc = _mm512_setzero_ps();
@@ -127,7 +139,7 @@ ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride,
     const int t = time, c = channels, h = heads, hs = c / h;
     const long c3 = 3L * c, tp = packed_stride(t);
     const float scale = 1.0f / sqrtf((float)hs);
-    float *kt = aligned_alloc(64, (size_t)(hs * tp) * sizeof(float));
+    float *kt = packed_buffer(hs, tp);
     for (int s = 0; s < batch; s++) {
         for (int head = 0; head < h; head++) {
             const float *q = qkv + s * t * c3 + head * hs, *k = q + c, *v = q + 2 * c;
@@ -164,7 +176,7 @@ ICRL_AVX512 void icrl_attention_backward(float *dqkv, float *scratch, const floa
     const int t = time, c = channels, h = heads, hs = c / h;
     const long c3 = 3L * c, tp = packed_stride(t);
     const float scale = 1.0f / sqrtf((float)hs);
-    float *vt = aligned_alloc(64, (size_t)(hs * tp) * sizeof(float));
+    float *vt = packed_buffer(hs, tp);
     float *ds = scratch;
     for (int s = 0; s < batch; s++) {
         for (int head = 0; head < h; head++) {
