@@ -15,6 +15,32 @@ ICRL_INLINE __mmask16 icrl_mask(long n) {
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
 }
 
+/// Transposes a 16 × 16 matrix of dwords held as 16 row vectors.
+ICRL_INLINE void icrl_transpose16x16(__m512i r[16]) {
+    __m512i t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        u[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        u[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        u[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        u[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    // u[4g + c] holds, in 128-bit lane l, column 4l + c' of rows 4g..4g+3 (c' = order of c).
+    for (int g = 0; g < 16; g += 8) {
+        for (int c = 0; c < 4; c++) {
+            t[g + c] = _mm512_shuffle_i32x4(u[g + c], u[g + 4 + c], 0x88);
+            t[g + 4 + c] = _mm512_shuffle_i32x4(u[g + c], u[g + 4 + c], 0xDD);
+        }
+    }
+    for (int c = 0; c < 8; c++) {
+        r[c] = _mm512_shuffle_i32x4(t[c], t[8 + c], 0x88);
+        r[8 + c] = _mm512_shuffle_i32x4(t[c], t[8 + c], 0xDD);
+    }
+}
+
 /// e^x to about 2 ulp (Cephes expf), inputs clamped to [-87, 88].
 ICRL_INLINE __m512 icrl_exp512(__m512 x) {
     x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));

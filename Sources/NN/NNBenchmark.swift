@@ -198,6 +198,7 @@ public enum NNBenchmark {
             "openblas_threads": Int(openblas_get_num_threads()),
             "openblas_core": String(cString: openblas_get_corename()),
             "nn_kernels": KernelPath.current.rawValue,
+            "nn_matmul": MatmulPath.current.rawValue,
         ]
     }
 

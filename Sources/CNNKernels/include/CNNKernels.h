@@ -67,6 +67,32 @@ void icrl_bias_backward(float *dbias, const float *dout, long n, int oc);
 /// has it): the benchmarks' yardstick for memory-bound work. n is a multiple of 64.
 float icrl_stream_sum(const float *a, long n);
 
+/// Linear layer forward on AVX-512: out = inp · weightᵀ (+ bias) (+ residual).
+///
+/// - out: (n, oc); residual: (n, oc) or NULL, may be out itself
+/// - inp: (n, c); weight: (oc, c); bias: (oc) or NULL
+/// Packs weightᵀ into a per-thread buffer on each call.
+void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
+                         const float *residual, long n, int c, int oc);
+
+/// Linear backward, input part: dinp (n, c) = dout (n, oc) · weight (oc, c), overwritten.
+void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc);
+
+/// Linear backward, weight part: dweight (oc, c) += doutᵀ · inp, with dout (n, oc), inp (n, c).
+void icrl_linear_backward_weight(float *dweight, const float *dout, const float *inp, long n, int c, int oc);
+
+/// 1 when this CPU has AMX-BF16 and AVX512-BF16 and the OS lets this process use the tile
+/// state (on Linux, asks for it once: arch_prctl ARCH_REQ_XCOMP_PERM).
+int icrl_nn_amx_available(void);
+
+/// `icrl_linear_forward` on AMX tiles in three bf16 passes (bf16x3: ~16 significant bits
+/// per product, fp32 accumulation). Needs icrl_nn_amx_available().
+void icrl_linear_forward_amx(float *out, const float *inp, const float *weight, const float *bias,
+                             const float *residual, long n, int c, int oc);
+
+/// `icrl_linear_backward_input` on AMX tiles, bf16x3.
+void icrl_linear_backward_input_amx(float *dinp, const float *dout, const float *weight, long n, int c, int oc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,9 +15,9 @@ func sgemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// Linear layer forward: `out = inp · weightᵀ + bias (+ residual)`.
+/// Linear layer forward: `out = inp · weightᵀ + bias (+ residual)`, on `MatmulPath.current`.
 ///
-/// Filling `out` with the bias (and the residual) first and letting the GEMM accumulate with
+/// On OpenBLAS, filling `out` with the bias (and the residual) first and letting the GEMM accumulate with
 /// β = 1 costs the same single pass over `out` that β = 0 costs (OpenBLAS scales C first),
 /// so the residual add is free. `residual` may be `out` itself.
 ///
@@ -29,8 +29,13 @@ func sgemm(
 func linearForward(
     out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
-    rows n: Int, inChannels c: Int, outChannels oc: Int
+    rows n: Int, inChannels c: Int, outChannels oc: Int, path: MatmulPath = .current
 ) {
+    switch path {
+    case .bf16x3: return icrl_linear_forward_amx(out, inp, weight, bias, residual, n, Int32(c), Int32(oc))
+    case .fp32: return icrl_linear_forward(out, inp, weight, bias, residual, n, Int32(c), Int32(oc))
+    case .openblas: break
+    }
     if let residual {
         for r in 0..<n {
             let o = out + r * oc, s = residual + r * oc
@@ -53,12 +58,21 @@ func linearForward(
 func linearBackward(
     dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    rows n: Int, inChannels c: Int, outChannels oc: Int
+    rows n: Int, inChannels c: Int, outChannels oc: Int, path: MatmulPath = .current
 ) {
     if let dinp {
-        sgemm(transA: false, transB: false, m: n, n: c, k: oc, a: dout, lda: oc, b: weight, ldb: c, beta: 0, c: dinp, ldc: c)
+        switch path {
+        case .bf16x3: icrl_linear_backward_input_amx(dinp, dout, weight, n, Int32(c), Int32(oc))
+        case .fp32: icrl_linear_backward_input(dinp, dout, weight, n, Int32(c), Int32(oc))
+        case .openblas:
+            sgemm(transA: false, transB: false, m: n, n: c, k: oc, a: dout, lda: oc, b: weight, ldb: c, beta: 0, c: dinp, ldc: c)
+        }
     }
-    sgemm(transA: true, transB: false, m: oc, n: c, k: n, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c)
+    if path == .openblas {
+        sgemm(transA: true, transB: false, m: oc, n: c, k: n, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c)
+    } else {
+        icrl_linear_backward_weight(dweight, dout, inp, n, Int32(c), Int32(oc))
+    }
     if KernelPath.current == .avx512 { return icrl_bias_backward(dbias, dout, n, Int32(oc)) }
     for r in 0..<n {
         let d = dout + r * oc

@@ -20,7 +20,9 @@ extension Transformer {
                 extra[s - 1].zero()
                 g = extra[s - 1].pointer
             }
-            backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: s, sequences: parts[s], time: time)
+            for block in cacheBlocks(parts[s], time: time) {
+                backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: s, sequences: block, time: time)
+            }
         }
         // Sum the shards' weight gradients, split by parameter range across the threads.
         if parts.count > 1 {

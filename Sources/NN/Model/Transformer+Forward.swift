@@ -21,7 +21,7 @@ extension Transformer {
         for r in 0..<n { ws.positions[r] = Int32(r % time) }
         let parts = shards(batch: batch)
         pool.parallelFor(parts.count) { s in
-            forwardShard(ws, sequences: parts[s], time: time)
+            for block in cacheBlocks(parts[s], time: time) { forwardShard(ws, sequences: block, time: time) }
         }
         lastForward = (batch, time)
         return UnsafeBufferPointer(start: ws.q, count: n * config.actions)

@@ -14,7 +14,9 @@ extension Transformer {
         for r in 0..<(batch * time) { ws.positions[r] = Int32(r % time) }
         let parts = shards(batch: batch)
         pool.parallelFor(parts.count) { s in
-            inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: s, sequences: parts[s], time: time, kvSink: nil)
+            for block in cacheBlocks(parts[s], time: time) {
+                inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: s, sequences: block, time: time, kvSink: nil)
+            }
         }
     }
 

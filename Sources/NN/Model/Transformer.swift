@@ -1,3 +1,4 @@
+import Foundation
 /// A decoder-only causal transformer Q-network: token features → embeddings → `layers`
 /// pre-LayerNorm blocks (causal multi-head attention, GELU MLP) → final LayerNorm →
 /// a linear head giving `actions` Q-values at every position.
@@ -92,6 +93,18 @@ public final class Transformer {
         let count = max(1, min(pool.threadCount, batch))
         return (0..<count).map { s in (s * batch / count)..<((s + 1) * batch / count) }
     }
+
+    /// A shard's sequences in groups of about `cacheBlockRows` rows. Each pass runs its
+    /// layers group by group, so one kernel's output (qkv, the MLP's hidden rows) is still in
+    /// L2 when the next kernel reads it; run over a whole shard (4,096 rows), every
+    /// intermediate made a round trip through memory.
+    func cacheBlocks(_ range: Range<Int>, time: Int) -> [Range<Int>] {
+        let size = max(1, Self.cacheBlockRows / max(time, 1))
+        return stride(from: range.lowerBound, to: range.upperBound, by: size).map { $0..<min($0 + size, range.upperBound) }
+    }
+
+    /// Rows per cache block (see `cacheBlocks`); `ICRL_NN_BLOCK_ROWS` overrides it for tuning.
+    static let cacheBlockRows: Int = ProcessInfo.processInfo.environment["ICRL_NN_BLOCK_ROWS"].flatMap { Int($0) } ?? 512
 
     func checkShape(tokens: Int, batch: Int, time: Int) {
         precondition(batch >= 1 && time >= 1, "batch and time must be positive")

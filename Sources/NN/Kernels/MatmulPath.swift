@@ -1,0 +1,45 @@
+import CNNKernels
+import Foundation
+
+/// Which kernels run the linear layers' matrix products.
+///
+/// `bf16x3` splits each fp32 operand into two bf16 parts and sums three tile products
+/// (hi·hi + hi·lo + lo·hi) in fp32 on AMX. Each product keeps about 16 significant bits
+/// instead of fp32's 24: measured against float64, its error is ~1e-6 to 1e-5 of Σ|a·b|,
+/// against ~2e-7 for fp32 sgemm (`MatmulKernelTests` bounds it at 1e-4). The weight
+/// gradient, a reduction over tokens, runs on the fp32 kernels in every mode. In isolation
+/// bf16x3 runs the reference shapes ~2× faster than `fp32` (`scripts/matmul_kernels.sh`);
+/// inside a train step the two measure the same, so it is opt-in.
+public enum MatmulPath: String, Sendable, CaseIterable {
+    /// AMX tiles, three bf16 passes (Intel Sapphire Rapids and later). Forward and input
+    /// gradient; the weight gradient runs on `fp32`.
+    case bf16x3
+    /// AVX-512 fp32 kernels with no operand packing (6 × 64 register tiles).
+    case fp32
+    /// OpenBLAS `cblas_sgemm`: any CPU, and the reference the others are tested against.
+    case openblas
+
+    /// The process's choice: `ICRL_NN_MATMUL` (`bf16x3`, `fp32` or `openblas`) when set and
+    /// runnable here, else `fp32` where the CPU has AVX-512, else `openblas`.
+    /// `ICRL_NN_KERNELS=portable` implies `openblas`.
+    public static let current: MatmulPath = {
+        if KernelPath.current == .portable { return .openblas }
+        if let name = ProcessInfo.processInfo.environment["ICRL_NN_MATMUL"] {
+            if let requested = MatmulPath(rawValue: name), requested.isAvailable { return requested }
+            let why = MatmulPath(rawValue: name) == nil ? "is not one of bf16x3, fp32, openblas" : "needs a CPU this is not"
+            FileHandle.standardError.write(Data("icrl: ICRL_NN_MATMUL=\(name) \(why); using the default\n".utf8))
+        }
+        // bf16x3 only on request: in the train step it measured no faster than fp32 (the
+        // layers are memory-bound there), so exact fp32 is the default.
+        return fp32.isAvailable ? .fp32 : .openblas
+    }()
+
+    /// Whether this CPU (and OS) can run the path; tests compare every available one.
+    public var isAvailable: Bool {
+        switch self {
+        case .bf16x3: KernelPath.available && icrl_nn_amx_available() != 0
+        case .fp32: KernelPath.available
+        case .openblas: true
+        }
+    }
+}

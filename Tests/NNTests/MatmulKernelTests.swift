@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import NN
+
+/// Every matmul path this CPU runs (`MatmulPath`) against a Float64 reference, on shapes
+/// with ragged tails (rows not a multiple of the 6- or 32-row blocks, columns not a
+/// multiple of 16 or 64, inner dimensions not a multiple of 32) and on the reference
+/// config's shapes. The error is measured relative to Σ|a·b| of each output, the scale a
+/// rounding error of the products lives on.
+@Suite("Linear-layer matmul paths")
+struct MatmulKernelTests {
+    /// Per-path bound on |error| / Σ|a·b|. fp32 kernels measure ~2e-7; bf16x3 keeps ~16
+    /// bits per product and measures up to ~1.2e-5 (see `MatmulPath.bf16x3`).
+    static func tolerance(_ path: MatmulPath) -> Double { path == .bf16x3 ? 1e-4 : 2e-6 }
+
+    static let shapes: [(rows: Int, inChannels: Int, outChannels: Int)] = [
+        (7, 20, 13), (1, 5, 3), (13, 16, 64), (33, 128, 4), (100, 130, 70), (64, 128, 384), (40, 512, 128),
+    ]
+
+    static var cases: [(MatmulPath, Int)] {
+        MatmulPath.allCases.filter(\.isAvailable).flatMap { path in shapes.indices.map { (path, $0) } }
+    }
+
+    @Test("forward: out = inp · weightᵀ + bias + residual, in place over the residual too", arguments: cases)
+    func forward(path: MatmulPath, shape index: Int) {
+        let (n, c, oc) = Self.shapes[index]
+        var random = TestRandom(400 + UInt64(index))
+        let inp = random.floats(n * c), weight = random.floats(oc * c), bias = random.floats(oc)
+        let residual = random.floats(n * oc)
+        var expected = [Double](repeating: 0, count: n * oc), scale = expected
+        for i in 0..<n {
+            for j in 0..<oc {
+                var sum = 0.0, magnitude = 0.0
+                for k in 0..<c {
+                    let product = Double(inp[i * c + k]) * Double(weight[j * c + k])
+                    sum += product
+                    magnitude += abs(product)
+                }
+                expected[i * oc + j] = sum + Double(bias[j]) + Double(residual[i * oc + j])
+                scale[i * oc + j] = magnitude + abs(Double(bias[j])) + abs(Double(residual[i * oc + j]))
+            }
+        }
+        var out = [Float](repeating: .nan, count: n * oc), inPlace = residual
+        linearForward(out: &out, inp: inp, weight: weight, bias: bias, residual: residual,
+                      rows: n, inChannels: c, outChannels: oc, path: path)
+        inPlace.withUnsafeMutableBufferPointer { io in
+            linearForward(out: io.baseAddress!, inp: inp, weight: weight, bias: bias, residual: io.baseAddress!,
+                          rows: n, inChannels: c, outChannels: oc, path: path)
+        }
+        #expect(Self.worst(out, expected, scale) <= Self.tolerance(path), "\(path) \(n)×\(c)→\(oc)")
+        #expect(out == inPlace, "residual aliasing the output gives the same result")
+    }
+
+    @Test("backward: dinp overwritten, dweight and dbias accumulated", arguments: cases)
+    func backward(path: MatmulPath, shape index: Int) {
+        let (n, c, oc) = Self.shapes[index]
+        var random = TestRandom(500 + UInt64(index))
+        let inp = random.floats(n * c), weight = random.floats(oc * c), dout = random.floats(n * oc)
+        let dweightStart = random.floats(oc * c), dbiasStart = random.floats(oc)
+        var dinp = [Float](repeating: .nan, count: n * c), dweight = dweightStart, dbias = dbiasStart
+        linearBackward(dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight,
+                       rows: n, inChannels: c, outChannels: oc, path: path)
+        var dinpExpected = [Double](repeating: 0, count: n * c), dinpScale = dinpExpected
+        for i in 0..<n {
+            for k in 0..<c {
+                for j in 0..<oc {
+                    let product = Double(dout[i * oc + j]) * Double(weight[j * c + k])
+                    dinpExpected[i * c + k] += product
+                    dinpScale[i * c + k] += abs(product)
+                }
+            }
+        }
+        var dweightExpected = dweightStart.map(Double.init), dweightScale = dweightStart.map { abs(Double($0)) }
+        for j in 0..<oc {
+            for k in 0..<c {
+                for i in 0..<n {
+                    let product = Double(dout[i * oc + j]) * Double(inp[i * c + k])
+                    dweightExpected[j * c + k] += product
+                    dweightScale[j * c + k] += abs(product)
+                }
+            }
+        }
+        let dbiasExpected = (0..<oc).map { j in Double(dbiasStart[j]) + (0..<n).reduce(0.0) { $0 + Double(dout[$1 * oc + j]) } }
+        #expect(Self.worst(dinp, dinpExpected, dinpScale) <= Self.tolerance(path), "\(path) dinp \(n)×\(c)←\(oc)")
+        // The weight gradient runs on fp32 kernels in every mode.
+        #expect(Self.worst(dweight, dweightExpected, dweightScale) <= 2e-6, "\(path) dweight")
+        #expect(maxAbsDiff(dbias, dbiasExpected) < 1e-4)
+    }
+
+    @Test("the paths agree on a model forward pass to the parity bound")
+    func modelAgreesAcrossPaths() throws {
+        let paths = MatmulPath.allCases.filter(\.isAvailable)
+        var random = TestRandom(600)
+        let (n, c, oc) = (48, 128, 384)
+        let inp = random.floats(n * c), weight = random.floats(oc * c, scale: 0.1), bias = random.floats(oc)
+        let outputs = paths.map { path -> [Float] in
+            var out = [Float](repeating: 0, count: n * oc)
+            linearForward(out: &out, inp: inp, weight: weight, bias: bias, residual: nil,
+                          rows: n, inChannels: c, outChannels: oc, path: path)
+            return out
+        }
+        for (path, out) in zip(paths, outputs) { #expect(maxAbsDiff(out, outputs.last!.map(Double.init)) < 1e-4, "\(path)") }
+    }
+
+    /// max |got − expected| / scale over the elements.
+    static func worst(_ got: [Float], _ expected: [Double], _ scale: [Double]) -> Double {
+        zip(zip(got, expected), scale).map { pair, s in abs(Double(pair.0) - pair.1) / max(s, 1e-30) }.max() ?? 0
+    }
+}
