@@ -1,36 +1,50 @@
 #!/usr/bin/env bash
 # Our transformer against PyTorch on the same machine, interleaved so all see the same
-# load: `icrl bench learner|actor --json` (with the CPU's best NN kernels, and again with
-# ICRL_NN_KERNELS=portable) and Benchmarks/pytorch_reference.py, ROUNDS times each, then a
-# Markdown table of the medians. Needs a release build and python3 with torch.
+# load: `icrl bench learner|actor --json` in each kernel variant this CPU runs, and
+# Benchmarks/pytorch_reference.py, ROUNDS times each, then a Markdown table of the medians.
+# Variants: the default (AVX-512 kernels, fp32 GEMMs), ICRL_NN_MATMUL=openblas (GEMMs on
+# OpenBLAS, as up to session 4), ICRL_NN_MATMUL=bf16x3 (AMX, where the CPU has it) and
+# ICRL_NN_KERNELS=portable (Swift kernels + OpenBLAS). Needs a release build and python3
+# with torch.
 #   scripts/nn_vs_pytorch.sh [path/to/icrl] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ICRL="${1:-.build/release/icrl}"
 ROUNDS="${2:-3}"
 OUT="$(mktemp -d)"
+VARIANTS=(default openblas portable)
+if grep -q amx_bf16 /proc/cpuinfo 2>/dev/null; then VARIANTS+=(bf16x3); fi
+run_variant() {
+  case "$1" in
+    default) "${@:2}" ;;
+    openblas) ICRL_NN_MATMUL=openblas "${@:2}" ;;
+    bf16x3) ICRL_NN_MATMUL=bf16x3 "${@:2}" ;;
+    portable) ICRL_NN_KERNELS=portable "${@:2}" ;;
+  esac
+}
 for r in $(seq 1 "$ROUNDS"); do
-  "$ICRL" bench learner --json > "$OUT/ours-learner-$r.json"
-  "$ICRL" bench actor --json > "$OUT/ours-actor-$r.json"
-  ICRL_NN_KERNELS=portable "$ICRL" bench learner --json > "$OUT/portable-learner-$r.json"
-  ICRL_NN_KERNELS=portable "$ICRL" bench actor --json > "$OUT/portable-actor-$r.json"
+  for v in "${VARIANTS[@]}"; do
+    run_variant "$v" "$ICRL" bench learner --json > "$OUT/$v-learner-$r.json"
+    run_variant "$v" "$ICRL" bench actor --json > "$OUT/$v-actor-$r.json"
+  done
   python3 Benchmarks/pytorch_reference.py > "$OUT/torch-$r.json"
 done
-python3 - "$OUT" "$ROUNDS" <<'PY'
+python3 - "$OUT" "$ROUNDS" "${VARIANTS[@]}" <<'PY'
 import json, statistics, sys
-out, rounds = sys.argv[1], int(sys.argv[2])
+out, rounds, variants = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 load = lambda name: [json.load(open(f"{out}/{name}-{r}.json")) for r in range(1, rounds + 1)]
-learner, actor, torch = load("ours-learner"), load("ours-actor"), load("torch")
-portable_learner, portable_actor = load("portable-learner"), load("portable-actor")
 med = lambda rows, key: statistics.median(row[key] for row in rows)
-ours_train, ours_decode = med(learner, "train_step_ms"), med(actor, "decode_ms")
-portable_train, portable_decode = med(portable_learner, "train_step_ms"), med(portable_actor, "decode_ms")
+torch = load("torch")
 torch_train, torch_decode = med(torch, "train_step_ms"), med(torch, "decode_ms")
-kernels = learner[0].get("nn_kernels", "?")
-print(f"| measurement (median of {rounds}) | ICRL, {kernels} kernels | ICRL, portable kernels | PyTorch {torch[0]['torch_version']} | speed-up ({kernels}) |")
-print("|---|---|---|---|---|")
-print(f"| DQN train step, 32 x 256 tokens | {ours_train:.1f} ms | {portable_train:.1f} ms | {torch_train:.1f} ms | {torch_train / ours_train:.2f}x |")
-print(f"| decode 1 token, 64 sequences at context 255 | {ours_decode:.3f} ms | {portable_decode:.3f} ms | {torch_decode:.3f} ms | {torch_decode / ours_decode:.2f}x |")
+print(f"| variant (median of {rounds}, same run) | NN kernels / matmul | DQN train step, 32 x 256 | vs PyTorch | decode, 64 seq. at context 255 | vs PyTorch |")
+print("|---|---|---|---|---|---|")
+for v in variants:
+    learner, actor = load(f"{v}-learner"), load(f"{v}-actor")
+    train, decode = med(learner, "train_step_ms"), med(actor, "decode_ms")
+    kind = f"{learner[0].get('nn_kernels', '?')} / {learner[0].get('nn_matmul', 'openblas')}"
+    print(f"| ICRL {v} | {kind} | {train:.1f} ms | {torch_train / train:.2f}x | {decode:.3f} ms | {torch_decode / decode:.2f}x |")
+print(f"| PyTorch {torch[0]['torch_version']} | | {torch_train:.1f} ms | 1x | {torch_decode:.3f} ms | 1x |")
+learner, actor = load("default-learner"), load("default-actor")
 print(f"\nsgemm peak {med(learner, 'sgemm_peak_gflops'):.0f} GFLOP/s, train {med(learner, 'train_gflops'):.0f} GFLOP/s, "
       f"peak RSS {med(learner, 'peak_rss_mb'):.0f} MiB, OpenBLAS core {learner[0]['openblas_core']}, threads {learner[0]['threads']}")
 print(f"decode reads {med(actor, 'kv_read_mb'):.1f} MB of KV cache per step; memory read {med(actor, 'memory_read_gbps'):.1f} GB/s "

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension Transformer {
     /// Backward pass of the last `forward`: adds ∂loss/∂parameters to `gradients` given
     /// ∂loss/∂Q. Unless `accumulate` is true, `gradients` is zeroed first.
@@ -10,26 +12,35 @@ extension Transformer {
         precondition(dQ.count == batch * time * config.actions,
                      "dQ has \(dQ.count) values; (B, T, A) = (\(batch), \(time), \(config.actions)) needs \(batch * time * config.actions)")
         if !accumulate { gradients.zero() }
-        let parts = shards(batch: batch)
-        let extra = shardGradients
-        pool.parallelFor(parts.count) { s in
-            let g: UnsafeMutablePointer<Float>
-            if s == 0 {
-                g = gradients.pointer
-            } else {
-                extra[s - 1].zero()
-                g = extra[s - 1].pointer
-            }
-            for block in cacheBlocks(parts[s], time: time) {
-                backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: s, sequences: block, time: time)
+        // Cache blocks in `slots` contiguous groups, each summed into its own buffer in block
+        // order (group 0 into `gradients`); threads take whole groups as they come free, and
+        // the groups are added in order, so the result does not depend on the schedule.
+        let blocks = cacheBlocks(0..<batch, time: time)
+        let slots = min(gradientSlots(batch: batch, time: time), blocks.count), extra = shardGradients
+        precondition(extra.count >= slots - 1, "backward: gradient buffers were not reserved")
+        let next = Atomic<Int>(0)
+        pool.parallelFor(min(pool.threadCount, slots)) { thread in
+            while true {
+                let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if slot >= slots { return }
+                let g: UnsafeMutablePointer<Float>
+                if slot == 0 {
+                    g = gradients.pointer
+                } else {
+                    extra[slot - 1].zero()
+                    g = extra[slot - 1].pointer
+                }
+                for block in blocks[(slot * blocks.count / slots)..<((slot + 1) * blocks.count / slots)] {
+                    backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: thread, sequences: block, time: time)
+                }
             }
         }
-        // Sum the shards' weight gradients, split by parameter range across the threads.
-        if parts.count > 1 {
-            let total = layout.count, g = gradients.pointer, threads = parts.count
+        // Sum the groups' weight gradients, split by parameter range across the threads.
+        if slots > 1 {
+            let total = layout.count, g = gradients.pointer, threads = pool.threadCount
             pool.parallelFor(threads) { t in
                 let lo = t * total / threads, hi = (t + 1) * total / threads
-                for s in 1..<threads {
+                for s in 1..<slots {
                     let src = extra[s - 1].pointer
                     for i in lo..<hi { g[i] += src[i] }
                 }

@@ -19,10 +19,7 @@ extension Transformer {
         let n = batch * time
         ws.tokens.update(from: tokens.baseAddress!, count: n * config.featureCount)
         for r in 0..<n { ws.positions[r] = Int32(r % time) }
-        let parts = shards(batch: batch)
-        pool.parallelFor(parts.count) { s in
-            for block in cacheBlocks(parts[s], time: time) { forwardShard(ws, sequences: block, time: time) }
-        }
+        forEachBlock(batch: batch, time: time) { _, block in forwardShard(ws, sequences: block, time: time) }
         lastForward = (batch, time)
         return UnsafeBufferPointer(start: ws.q, count: n * config.actions)
     }

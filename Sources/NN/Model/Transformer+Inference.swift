@@ -12,11 +12,8 @@ extension Transformer {
         reserveInference(batch: batch, time: time)
         let ws = inference!
         for r in 0..<(batch * time) { ws.positions[r] = Int32(r % time) }
-        let parts = shards(batch: batch)
-        pool.parallelFor(parts.count) { s in
-            for block in cacheBlocks(parts[s], time: time) {
-                inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: s, sequences: block, time: time, kvSink: nil)
-            }
+        forEachBlock(batch: batch, time: time) { thread, block in
+            inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: thread, sequences: block, time: time, kvSink: nil)
         }
     }
 
