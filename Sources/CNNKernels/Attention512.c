@@ -10,6 +10,7 @@
 // keys, the same alignment) relies on.
 #include "CNNKernels.h"
 #include "VectorMath512.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,16 +135,34 @@ ICRL_INLINE float dot_row(const float *a, const float *b, long n) {
     return _mm512_reduce_add_ps(acc);
 }
 
+/// Copies `rows` finished rows of P, keys [0, jend), from the tile buffer to the saved
+/// probabilities. Streaming stores where rows are 64-byte aligned: P is read again only in
+/// the backward pass, and 1 MB per block and layer written through the cache would evict
+/// the activations the next kernels are about to read.
+ICRL_INLINE void save_tile(float *p, long t, const float *tile, long ldt, int rows, long jend) {
+    for (int r = 0; r < rows; r++) {
+        float *dst = p + r * t;
+        const float *src = tile + r * ldt;
+        long j = 0;
+        if (((uintptr_t)dst & 63) == 0)
+            for (; j + 16 <= jend; j += 16) _mm512_stream_ps(dst + j, _mm512_load_ps(src + j));
+        for (; j < jend; j += 16) _mm512_mask_storeu_ps(dst + j, icrl_mask(jend - j), _mm512_load_ps(src + j));
+    }
+}
+
 ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride, const float *qkv,
                                         int batch, int time, int channels, int heads) {
     const int t = time, c = channels, h = heads, hs = c / h;
     const long c3 = 3L * c, tp = packed_stride(t);
     const float scale = 1.0f / sqrtf((float)hs);
     float *kt = packed_buffer(hs, tp);
+    // One 8-row tile of scores and probabilities, kept in L1 (the same padded stride as the
+    // packed keys, a multiple of 16 floats, so its rows stay 64-byte aligned).
+    float *tile = packed_buffer(TILE, tp);
     for (int s = 0; s < batch; s++) {
         for (int head = 0; head < h; head++) {
             const float *q = qkv + s * t * c3 + head * hs, *k = q + c, *v = q + 2 * c;
-            float *p = att + (s * h + head) * att_stride;
+            float *p = att_stride ? att + (s * h + head) * att_stride : NULL;
             float *o = out + (long)s * t * c + head * hs;
             pack_transposed(kt, tp, k, c3, t, hs);
             for (int i0 = 0; i0 < t; i0 += TILE) {
@@ -152,22 +171,25 @@ ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride,
                 __m512 vmax[TILE];
                 for (int r = 0; r < TILE; r++) vmax[r] = _mm512_set1_ps(-INFINITY);
                 for (long j0 = 0; j0 < jend; j0 += 32)
-                    scores_tile(p + (long)i0 * t, t, q + i0 * c3, c3, rows, kt, tp, j0, jend, hs, scale, vmax, i0);
+                    scores_tile(tile, tp, q + i0 * c3, c3, rows, kt, tp, j0, jend, hs, scale, vmax, i0);
                 // Softmax: one exp-and-sum pass per row. Training keeps normalised
                 // probabilities for the backward pass; inference (att_stride 0) scales the
                 // output rows instead.
                 float inv[TILE];
                 for (int r = 0; r < rows; r++) {
                     long i = i0 + r;
-                    float *row = p + i * t;
+                    float *row = tile + r * tp;
                     inv[r] = 1.0f / icrl_exp_sum_row(row, i + 1, _mm512_reduce_max_ps(vmax[r]));
-                    if (att_stride) icrl_scale_row(row, i + 1, inv[r]);
+                    if (p) icrl_scale_row(row, i + 1, inv[r]);
                     for (long j = i + 1; j < jend; j++) row[j] = 0;
                 }
-                combine(o + (long)i0 * c, c, p + (long)i0 * t, t, 1, rows, v, c3, 0, jend, hs, att_stride ? NULL : inv);
+                combine(o + (long)i0 * c, c, tile, tp, 1, rows, v, c3, 0, jend, hs, p ? NULL : inv);
+                if (p) save_tile(p + (long)i0 * t, t, tile, tp, rows, jend);
             }
         }
     }
+    _mm_sfence();
+    free(tile);
     free(kt);
 }
 

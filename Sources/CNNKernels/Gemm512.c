@@ -34,7 +34,7 @@ typedef struct {
 /// acc (rows × 64) += A (rows, depth) · B (depth, 64) and the epilogue, for one tile.
 /// A's element (i, k) is a[i * rs + k * cs]; `masked` selects masked B loads and stores
 /// for a panel narrower than 64 (lanes from `cols`). Inlined with constant rows/masked.
-ICRL_INLINE void gemm_tile(int rows, int masked, long depth, const float *a, long rs, long cs,
+ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const float *a, long rs, long cs,
                            const float *b, long ldb, float *c, long ldc, long cols, const float *bias,
                            const float *residual, long ldr, int load_c) {
     __m512 acc[TILE_ROWS][4];
@@ -42,6 +42,11 @@ ICRL_INLINE void gemm_tile(int rows, int masked, long depth, const float *a, lon
         for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
     __mmask16 mk[4];
     for (int j = 0; j < 4; j++) mk[j] = masked ? icrl_mask(cols - 16 * j) : (__mmask16)0xFFFF;
+    // `layout` (a constant after inlining) spells out A's strides for the two callers, so
+    // the loop addresses A with no per-step arithmetic: 1 = rows (cs = 1), 2 = columns
+    // (rs = 1, the weight gradient's doutᵀ), 0 = general.
+    if (layout == 1) cs = 1;
+    if (layout == 2) rs = 1;
     const float *ar[TILE_ROWS];
     for (int r = 0; r < TILE_ROWS; r++) ar[r] = a + (r < rows ? r : 0) * rs;
     for (long k = 0; k < depth; k++) {
@@ -60,7 +65,7 @@ ICRL_INLINE void gemm_tile(int rows, int masked, long depth, const float *a, lon
         }
         for (int r = 0; r < TILE_ROWS; r++) {
             if (r >= rows) break;
-            __m512 av = _mm512_set1_ps(ar[r][k * cs]);
+            __m512 av = _mm512_set1_ps(layout == 2 ? a[k * cs + r] : ar[r][k * cs]);
             acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
             acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);
@@ -80,19 +85,27 @@ ICRL_INLINE void gemm_tile(int rows, int masked, long depth, const float *a, lon
     }
 }
 
-#define TILE_CASE(R, M)                                                                               \
+#define TILE_CASE(R, M, L)                                                                            \
     case R:                                                                                           \
-        gemm_tile(R, M, depth, a, rs, cs, b, ldb, c, ldc, cols, bias, residual, ldr, load_c);         \
+        gemm_tile(R, M, L, depth, a, rs, cs, b, ldb, c, ldc, cols, bias, residual, ldr, load_c);      \
         break;
+#define TILE_SWITCH(M, L)                                                                             \
+    switch (rows) { TILE_CASE(6, M, L) TILE_CASE(5, M, L) TILE_CASE(4, M, L) TILE_CASE(3, M, L)       \
+                    TILE_CASE(2, M, L) TILE_CASE(1, M, L) }
 
-/// Dispatches to a tile specialised for its row count and masking.
+/// Dispatches to a tile specialised for its row count, masking and A's layout. Full
+/// panels get the specialised A layouts; the masked tail panel, rarely hot, the general one.
 ICRL_AVX512 static void gemm_tile_any(int rows, long cols, long depth, const float *a, long rs, long cs,
                                       const float *b, long ldb, float *c, long ldc, const float *bias,
                                       const float *residual, long ldr, int load_c) {
-    if (cols >= PANEL) {
-        switch (rows) { TILE_CASE(6, 0) TILE_CASE(5, 0) TILE_CASE(4, 0) TILE_CASE(3, 0) TILE_CASE(2, 0) TILE_CASE(1, 0) }
+    if (cols < PANEL) {
+        TILE_SWITCH(1, 0)
+    } else if (cs == 1) {
+        TILE_SWITCH(0, 1)
+    } else if (rs == 1) {
+        TILE_SWITCH(0, 2)
     } else {
-        switch (rows) { TILE_CASE(6, 1) TILE_CASE(5, 1) TILE_CASE(4, 1) TILE_CASE(3, 1) TILE_CASE(2, 1) TILE_CASE(1, 1) }
+        TILE_SWITCH(0, 0)
     }
 }
 

@@ -20,7 +20,8 @@ int icrl_nn_avx512_available(void);
 /// - out: (B, T, C), head h written to columns h*hs ..< (h+1)*hs
 /// - att: probabilities of (sequence s, head h) at att + (s*H + h)*att_stride, a (T, T)
 ///   row-major matrix; row i holds keys 0...i and zeros up to the end of its 8-row tile
-///   (keys < min(8*(i/8 + 1), T)); att_stride 0 reuses one (T, T) scratch
+///   (keys < min(8*(i/8 + 1), T)), written with streaming stores; att_stride 0 keeps none
+///   (inference: att is unused)
 /// - qkv: (B, T, 3C), rows [q | k | v], q and k already rotated
 /// Needs hs = C/H to be a multiple of 16.
 void icrl_attention_forward(float *out, float *att, long att_stride, const float *qkv,
