@@ -15,6 +15,7 @@ struct MatmulKernelTests {
 
     static let shapes: [(rows: Int, inChannels: Int, outChannels: Int)] = [
         (7, 20, 13), (1, 5, 3), (13, 16, 64), (33, 128, 4), (100, 130, 70), (64, 128, 384), (40, 512, 128),
+        (300, 24, 40),
     ]
 
     static var cases: [(MatmulPath, Int)] {

@@ -31,7 +31,8 @@ extension Transformer {
                     g = extra[slot - 1].pointer
                 }
                 for block in blocks[(slot * blocks.count / slots)..<((slot + 1) * blocks.count / slots)] {
-                    backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: thread, sequences: block, time: time)
+                    backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: thread, sequences: block, time: time,
+                                  scratchRow: scratchRow(thread: thread, block: block, batch: batch, time: time))
                 }
             }
         }
@@ -56,16 +57,17 @@ extension Transformer {
     /// Sets `gradients` to zero (for accumulating several backward passes).
     public func zeroGradients() { gradients.zero() }
 
-    /// The backward pass over sequences `range`, on one thread, into gradient buffer `g`.
+    /// The backward pass over sequences `range`, on one thread, into gradient buffer `g`;
+    /// its activation gradients live in the workspace's rows from `scratchRow` on.
     private func backwardShard(
         _ ws: TrainingWorkspace, gradients g: UnsafeMutablePointer<Float>, dQ: UnsafePointer<Float>,
-        shard: Int, sequences range: Range<Int>, time t: Int
+        shard: Int, sequences range: Range<Int>, time t: Int, scratchRow s0: Int
     ) {
         let c = config.dModel, m = config.mlpHidden, h = config.heads, k = config.featureCount, a = config.actions
         let b = range.count, n = b * t, r0 = range.lowerBound * t
         let p = UnsafePointer(parameters.pointer), o = layout.offsets
-        let dres = ws.dres + r0 * c, dln = ws.dln + r0 * c, datty = ws.datty + r0 * c
-        let dqkv = ws.dqkv + r0 * 3 * c, dfch = ws.dfch + r0 * m
+        let dres = ws.dres + s0 * c, dln = ws.dln + s0 * c, datty = ws.datty + s0 * c
+        let dqkv = ws.dqkv + s0 * 3 * c, dfch = ws.dfch + s0 * m
         let scratch = ws.attScratch + shard * t * t
         let last = ws.layers[config.layers - 1].res2 + r0 * c
 

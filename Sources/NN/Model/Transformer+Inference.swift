@@ -13,7 +13,8 @@ extension Transformer {
         let ws = inference!
         for r in 0..<(batch * time) { ws.positions[r] = Int32(r % time) }
         forEachBlock(batch: batch, time: time) { thread, block in
-            inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: thread, sequences: block, time: time, kvSink: nil)
+            inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: thread, sequences: block, time: time,
+                       scratchRow: scratchRow(thread: thread, block: block, batch: batch, time: time), kvSink: nil)
         }
     }
 
@@ -29,15 +30,18 @@ extension Transformer {
     ///
     /// - tokens: (B, T, K)
     /// - q: (B, T, A) output
+    /// - scratchRow: first row of this call's region of the workspace (see `scratchRow`);
+    ///   nil uses the range's own rows
     func inferShard(
         _ ws: InferenceWorkspace, tokens: UnsafePointer<Int32>, q: UnsafeMutablePointer<Float>,
-        shard: Int, sequences range: Range<Int>, time t: Int, kvSink: ((Int, UnsafePointer<Float>) -> Void)?
+        shard: Int, sequences range: Range<Int>, time t: Int, scratchRow: Int? = nil,
+        kvSink: ((Int, UnsafePointer<Float>) -> Void)?
     ) {
         let c = config.dModel, m = config.mlpHidden, h = config.heads, k = config.featureCount
-        let b = range.count, n = b * t, r0 = range.lowerBound * t
+        let b = range.count, n = b * t, r0 = range.lowerBound * t, s0 = scratchRow ?? r0
         let p = UnsafePointer(parameters.pointer), o = layout.offsets
         let eps = Float(config.layerNormEpsilon)
-        let x = ws.x + r0 * c, ln = ws.ln + r0 * c, qkv = ws.qkv + r0 * 3 * c, atty = ws.atty + r0 * c, fch = ws.fch + r0 * m
+        let x = ws.x + s0 * c, ln = ws.ln + s0 * c, qkv = ws.qkv + s0 * 3 * c, atty = ws.atty + s0 * c, fch = ws.fch + s0 * m
         embeddingForward(
             out: x, tokens: tokens + r0 * k, rows: n, parameters: p, tableOffsets: o.features,
             vocabularies: config.featureVocabularies, positionOffset: o.position, positions: ws.positions + r0, channels: c)

@@ -122,6 +122,16 @@ public final class Transformer {
         }
     }
 
+    /// First row of `thread`'s own region in a workspace's per-block scratch (activations
+    /// no later pass reads: the inference pass's, the backward pass's gradients). Reusing one
+    /// region per thread keeps those rows in L2 from block to block instead of walking a
+    /// fresh (B·T)-row buffer through memory. Falls back to the block's own rows when the
+    /// batch is too small to hold a region per thread.
+    func scratchRow(thread: Int, block: Range<Int>, batch: Int, time: Int) -> Int {
+        let rows = max(1, Self.cacheBlockRows / max(time, 1)) * time
+        return (thread + 1) * rows <= batch * time ? thread * rows : block.lowerBound * time
+    }
+
     /// Weight-gradient buffers the backward pass sums over (see `backward`): one per group
     /// of cache blocks, at most `maxGradientSlots`, so that threads can take groups in any
     /// order while every gradient is still summed in the same order.
