@@ -150,11 +150,10 @@ static float *pack_buffer(long floats) {
     return buffer;
 }
 
-ICRL_AVX512 void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
-                         const float *residual, long n, int c, int oc) {
-    if (n <= 0 || oc <= 0) return;
+long icrl_linear_packed_size(int c, int oc) { return (oc + PANEL - 1) / PANEL * PANEL * (long)c; }
+
+ICRL_AVX512 void icrl_linear_pack(float *packed, const float *weight, int c, int oc) {
     long panels = (oc + PANEL - 1) / PANEL;
-    float *packed = pack_buffer(panels * PANEL * (long)c);
     // Panel p holds weightᵀ's columns 64p ..< 64p + 64: row k = weight[64p + j][k], zeros
     // past oc and past c. 16 × 16 blocks transpose in registers.
     for (long j0 = 0; j0 < panels * PANEL; j0 += 16) {
@@ -169,9 +168,22 @@ ICRL_AVX512 void icrl_linear_forward(float *out, const float *inp, const float *
                 _mm512_storeu_si512(dst + (k0 + kk) * PANEL, rows[kk]);
         }
     }
+}
+
+void icrl_linear_forward_packed(float *out, const float *inp, const float *packed, const float *bias,
+                                const float *residual, long n, int c, int oc) {
+    if (n <= 0 || oc <= 0) return;
     BOperand bop = {packed, PANEL, PANEL * (long)c};
     Epilogue ep = {0, bias, residual, oc};
     gemm_core(n, oc, c, inp, c, 1, bop, out, oc, ep, c > 0 ? c : 1);
+}
+
+void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
+                         const float *residual, long n, int c, int oc) {
+    if (n <= 0 || oc <= 0) return;
+    float *packed = pack_buffer(icrl_linear_packed_size(c, oc));
+    icrl_linear_pack(packed, weight, c, oc);
+    icrl_linear_forward_packed(out, inp, packed, bias, residual, n, c, oc);
 }
 
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc) {
@@ -191,6 +203,10 @@ void icrl_linear_backward_weight(float *dweight, const float *dout, const float 
 
 #else
 
+long icrl_linear_packed_size(int c, int oc) { return (oc + 63) / 64 * 64 * (long)c; }
+void icrl_linear_pack(float *packed, const float *weight, int c, int oc) { abort(); }
+void icrl_linear_forward_packed(float *out, const float *inp, const float *packed, const float *bias,
+                                const float *residual, long n, int c, int oc) { abort(); }
 void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                          const float *residual, long n, int c, int oc) { abort(); }
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc) { abort(); }

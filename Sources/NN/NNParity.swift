@@ -21,6 +21,7 @@ public enum NNParity {
             let gain = spec.name.hasSuffix("ln1.weight") || spec.name.hasSuffix("ln2.weight") || spec.name == "ln_f.weight"
             for i in values.indices { values[i] = Float((gain ? 1 : 0) + rng.nextGaussian() * scale) }
         }
+        model.parameters.markModified()
         var tokens: [Int32] = []
         for _ in 0..<(batch * t) {
             for v in config.featureVocabularies { tokens.append(Int32(rng.next() % UInt64(v))) }

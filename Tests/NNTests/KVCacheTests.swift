@@ -38,6 +38,41 @@ struct KVCacheTests {
         #expect(worst < 1e-4)
     }
 
+    /// The decoder keeps its own packed copy of the linear weights (fp32 path); every way the
+    /// parameters change must reach it.
+    @Test("decoding follows parameter updates: load, AdamW, Polyak")
+    func followsParameterUpdates() throws {
+        let config = smallConfig(context: 16)
+        let model = try Transformer(config: config, seed: 71, pool: WorkerPool(threads: 2))
+        let other = try Transformer(config: config, seed: 72)
+        randomizeParameters(model, seed: 73)
+        randomizeParameters(other, seed: 74)
+        let decoder = try KVCacheDecoder(model: model, sequences: 2)
+        var random = TestRandom(75)
+        let optimizer = AdamW(layout: model.layout)
+        let updates: [(String, () throws -> Void)] = [
+            ("load", { try model.load(parameters: other.parameters.toArray()) }),
+            ("AdamW", {
+                _ = model.forward(tokens: random.tokens(2 * 4, config: config), batch: 2, time: 4)
+                model.backward(dQ: random.floats(2 * 4 * config.actions))
+                _ = optimizer.update(parameters: model.parameters, gradients: model.gradients)
+            }),
+            ("Polyak", { try model.polyakUpdate(from: other, tau: 0.5) }),
+        ]
+        for (name, update) in updates {
+            let tokens = random.tokens(2, config: config)
+            _ = decoder.step(tokens: tokens)
+            try update()
+            decoder.resetAll()
+            let q = decoder.step(tokens: tokens)
+            let k = config.featureCount, a = config.actions
+            for i in 0..<2 {
+                let expected = lastQ(model, Array(tokens[(i * k)..<((i + 1) * k)]))
+                #expect(maxAbsDiff(Array(q[(i * a)..<((i + 1) * a)]), expected) < 1e-5, "after \(name)")
+            }
+        }
+    }
+
     @Test("inactive sequences neither advance nor change their output rows")
     func activeMask() throws {
         let config = smallConfig(context: 16)

@@ -65,6 +65,7 @@ func randomizeParameters(_ model: Transformer, seed: UInt64, scale: Double = 0.3
         let isGain = spec.name.hasSuffix("ln1.weight") || spec.name.hasSuffix("ln2.weight") || spec.name == "ln_f.weight"
         for i in values.indices { values[i] = Float((isGain ? 1 : 0) + random.rng.nextGaussian() * scale) }
     }
+    model.parameters.markModified()
 }
 
 /// Indices of a few elements of every tensor, for sampled finite-difference checks.

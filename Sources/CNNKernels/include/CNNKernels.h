@@ -76,6 +76,17 @@ float icrl_stream_sum(const float *a, long n);
 void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                          const float *residual, long n, int c, int oc);
 
+/// Floats that icrl_linear_pack writes for a (oc, c) weight: oc rounded up to 64, times c.
+long icrl_linear_packed_size(int c, int oc);
+
+/// Packs weightᵀ (weight: (oc, c)) into the 64-column panels icrl_linear_forward_packed
+/// reads, so callers that reuse one weight for many calls (the KV-cache decoder) pack once.
+void icrl_linear_pack(float *packed, const float *weight, int c, int oc);
+
+/// icrl_linear_forward with weightᵀ already packed by icrl_linear_pack.
+void icrl_linear_forward_packed(float *out, const float *inp, const float *packed, const float *bias,
+                                const float *residual, long n, int c, int oc);
+
 /// Linear backward, input part: dinp (n, c) = dout (n, oc) · weight (oc, c), overwritten.
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc);
 

@@ -92,6 +92,8 @@ public enum Checkpoint {
             optimizer.hyperparameters = state.hyperparameters
         }
         for (entry, destination) in plan { file.copy(entry, into: destination) }
+        online.parameters.markModified()
+        target?.parameters.markModified()
         return info
     }
 
@@ -104,6 +106,7 @@ public enum Checkpoint {
         for spec in model.layout.tensors {
             file.copy(try entry("online." + spec.name, shape: spec.shape, in: file, path: url.path), into: model.parameters[spec])
         }
+        model.parameters.markModified()
         return model
     }
 

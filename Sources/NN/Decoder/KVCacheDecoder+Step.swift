@@ -1,3 +1,5 @@
+import CNNKernels
+
 extension KVCacheDecoder {
     /// Appends one token to every active sequence and writes its Q-values.
     ///
@@ -39,6 +41,7 @@ extension KVCacheDecoder {
             (history + (i * capacity + positions[i] % capacity) * k).update(from: source, count: k)
             ws.positions[r] = Int32(truncatingIfNeeded: positions[i])
         }
+        packedWeights?.refresh(from: model)
         let threads = min(model.pool.threadCount, count)
         model.pool.parallelFor(threads) { t in
             let lo = t * count / threads, hi = (t + 1) * count / threads
@@ -76,11 +79,21 @@ extension KVCacheDecoder {
         if let rotary = model.rotary {
             for r in range { rotary.angles(position: positions[rows[r]], cos: ws.cos + r * half, sin: ws.sin + r * half) }
         }
+        // Linear layers on the decoder's packed weights where it keeps them (fp32 path).
+        func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, weight: Int, packed: Int?, bias: Int,
+                    residual: UnsafePointer<Float>?, _ inChannels: Int, _ outChannels: Int) {
+            if let packed, let panels = packedWeights?[packed] {
+                icrl_linear_forward_packed(out, inp, panels, p + bias, residual, n, Int32(inChannels), Int32(outChannels))
+            } else {
+                linearForward(out: out, inp: inp, weight: p + weight, bias: p + bias, residual: residual,
+                              rows: n, inChannels: inChannels, outChannels: outChannels)
+            }
+        }
         for (l, wt) in o.blocks.enumerated() {
+            let packed = packedWeights?.blocks[l]
             layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + wt.ln1Weight, bias: p + wt.ln1Bias,
                              rows: n, channels: c, epsilon: eps)
-            linearForward(out: qkv, inp: ln, weight: p + wt.qkvWeight, bias: p + wt.qkvBias, residual: nil,
-                          rows: n, inChannels: c, outChannels: 3 * c)
+            linear(qkv, ln, weight: wt.qkvWeight, packed: packed?.qkv, bias: wt.qkvBias, residual: nil, c, 3 * c)
             if model.rotary != nil {
                 rotaryForward(x: qkv, rowStride: 3 * c, rows: n, chunks: 2 * h, headSize: hs,
                               cos: ws.cos + r0 * half, sin: ws.sin + r0 * half, cosRowStride: half)
@@ -98,19 +111,16 @@ extension KVCacheDecoder {
                                     length: len, headSize: hs, scores: scores)
                 }
             }
-            linearForward(out: x, inp: atty, weight: p + wt.projWeight, bias: p + wt.projBias, residual: x,
-                          rows: n, inChannels: c, outChannels: c)
+            linear(x, atty, weight: wt.projWeight, packed: packed?.proj, bias: wt.projBias, residual: x, c, c)
             layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + wt.ln2Weight, bias: p + wt.ln2Bias,
                              rows: n, channels: c, epsilon: eps)
-            linearForward(out: fch, inp: ln, weight: p + wt.fcWeight, bias: p + wt.fcBias, residual: nil,
-                          rows: n, inChannels: c, outChannels: m)
+            linear(fch, ln, weight: wt.fcWeight, packed: packed?.fc, bias: wt.fcBias, residual: nil, c, m)
             geluForward(out: fch, inp: fch, count: n * m)
-            linearForward(out: x, inp: fch, weight: p + wt.fcProjWeight, bias: p + wt.fcProjBias, residual: x,
-                          rows: n, inChannels: m, outChannels: c)
+            linear(x, fch, weight: wt.fcProjWeight, packed: packed?.fcProj, bias: wt.fcProjBias, residual: x, m, c)
         }
         layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + o.lnfWeight, bias: p + o.lnfBias,
                          rows: n, channels: c, epsilon: eps)
-        linearForward(out: ws.q + r0 * config.actions, inp: ln, weight: p + o.headWeight, bias: p + o.headBias,
-                      residual: nil, rows: n, inChannels: c, outChannels: config.actions)
+        linear(ws.q + r0 * config.actions, ln, weight: o.headWeight, packed: packedWeights?.head, bias: o.headBias,
+               residual: nil, c, config.actions)
     }
 }

@@ -6,8 +6,16 @@
 public final class ParameterBuffer {
     /// Number of floats.
     public let count: Int
-    /// The storage; valid for the buffer's lifetime.
+    /// The storage; valid for the buffer's lifetime. Whoever writes through it (or through
+    /// the subscript) calls `markModified()` afterwards.
     public let pointer: UnsafeMutablePointer<Float>
+
+    /// Bumped by every change of the contents, so derived copies (the KV-cache decoder's
+    /// packed weights) know when to rebuild. Debug builds check it (`KVCacheDecoder`).
+    public private(set) var generation: UInt64 = 0
+
+    /// Records that the contents changed (after a write through `pointer` or the subscript).
+    public func markModified() { generation &+= 1 }
 
     /// A zero-filled buffer of `count` floats.
     public init(count: Int) {
@@ -28,12 +36,16 @@ public final class ParameterBuffer {
     }
 
     /// Sets every element to zero.
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    public func zero() {
+        pointer.update(repeating: 0, count: count)
+        markModified()
+    }
 
     /// Copies all of `other` (same count) into this buffer.
     public func copy(from other: ParameterBuffer) {
         precondition(other.count == count, "ParameterBuffer.copy: \(other.count) floats into \(count)")
         pointer.update(from: other.pointer, count: count)
+        markModified()
     }
 
     /// A copy of the contents.

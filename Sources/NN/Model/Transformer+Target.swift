@@ -12,6 +12,7 @@ extension Transformer {
         let target = parameters.pointer, source = UnsafePointer(online.parameters.pointer)
         let keep = 1 - tau
         for i in 0..<layout.count { target[i] = keep * target[i] + tau * source[i] }
+        parameters.markModified()
     }
 
     func requireSameArchitecture(_ other: Transformer) throws {

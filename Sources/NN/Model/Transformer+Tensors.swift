@@ -25,12 +25,14 @@ extension Transformer {
         for spec in layout.tensors {
             byName[spec.name]!.values.withUnsafeBufferPointer { parameters[spec].baseAddress!.update(from: $0.baseAddress!, count: spec.count) }
         }
+        parameters.markModified()
     }
 
     /// Replaces all parameters from a flat buffer in layout order (`layout.count` floats).
     public func load(parameters source: UnsafeBufferPointer<Float>) throws {
         guard source.count == layout.count else { throw ParameterError.countMismatch(expected: layout.count, found: source.count) }
         parameters.pointer.update(from: source.baseAddress!, count: layout.count)
+        parameters.markModified()
     }
 
     /// `load(parameters:)` for arrays.

@@ -62,6 +62,7 @@ public final class Transformer {
                 for i in values.indices { values[i] = Float(rng.nextGaussian() * std) }
             }
         }
+        parameters.markModified()
     }
 
     /// Number of parameters.

@@ -94,6 +94,7 @@ public final class AdamW {
                 p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() / correction2Root + eps)
             }
         }
+        parameters.markModified()
         return norm
     }
 }
