@@ -1,5 +1,3 @@
-import CNNKernels
-
 extension KVCacheDecoder {
     /// Appends one token to every active sequence and writes its Q-values.
     ///
@@ -41,11 +39,11 @@ extension KVCacheDecoder {
             (history + (i * capacity + positions[i] % capacity) * k).update(from: source, count: k)
             ws.positions[r] = Int32(truncatingIfNeeded: positions[i])
         }
-        packedWeights?.refresh(from: model)
+        let packed = model.packedWeights()
         let threads = min(model.pool.threadCount, count)
         model.pool.parallelFor(threads) { t in
             let lo = t * count / threads, hi = (t + 1) * count / threads
-            stepRows(rows, lo..<hi, thread: t)
+            stepRows(rows, lo..<hi, thread: t, packed: packed)
         }
         for r in 0..<count {
             let i = rows[r]
@@ -63,7 +61,7 @@ extension KVCacheDecoder {
     }
 
     /// The decode pipeline for compact rows `range` (sequences `rows[range]`), on one thread.
-    private func stepRows(_ rows: UnsafeMutablePointer<Int>, _ range: Range<Int>, thread: Int) {
+    private func stepRows(_ rows: UnsafeMutablePointer<Int>, _ range: Range<Int>, thread: Int, packed weights: PackedWeights?) {
         if range.isEmpty { return }
         let config = model.config, ws = stepWorkspace
         let c = config.dModel, m = config.mlpHidden, h = config.heads, hs = config.headSize, k = config.featureCount
@@ -79,21 +77,12 @@ extension KVCacheDecoder {
         if let rotary = model.rotary {
             for r in range { rotary.angles(position: positions[rows[r]], cos: ws.cos + r * half, sin: ws.sin + r * half) }
         }
-        // Linear layers on the decoder's packed weights where it keeps them (fp32 path).
-        func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, weight: Int, packed: Int?, bias: Int,
-                    residual: UnsafePointer<Float>?, _ inChannels: Int, _ outChannels: Int) {
-            if let packed, let panels = packedWeights?[packed] {
-                icrl_linear_forward_packed(out, inp, panels, p + bias, residual, n, Int32(inChannels), Int32(outChannels))
-            } else {
-                linearForward(out: out, inp: inp, weight: p + weight, bias: p + bias, residual: residual,
-                              rows: n, inChannels: inChannels, outChannels: outChannels)
-            }
-        }
         for (l, wt) in o.blocks.enumerated() {
-            let packed = packedWeights?.blocks[l]
+            let panels = weights?.block(l)
             layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + wt.ln1Weight, bias: p + wt.ln1Bias,
                              rows: n, channels: c, epsilon: eps)
-            linear(qkv, ln, weight: wt.qkvWeight, packed: packed?.qkv, bias: wt.qkvBias, residual: nil, c, 3 * c)
+            linearForward(out: qkv, inp: ln, weight: p + wt.qkvWeight, panels: panels?.qkv, bias: p + wt.qkvBias, residual: nil,
+                          rows: n, inChannels: c, outChannels: 3 * c)
             if model.rotary != nil {
                 rotaryForward(x: qkv, rowStride: 3 * c, rows: n, chunks: 2 * h, headSize: hs,
                               cos: ws.cos + r0 * half, sin: ws.sin + r0 * half, cosRowStride: half)
@@ -111,16 +100,19 @@ extension KVCacheDecoder {
                                     length: len, headSize: hs, scores: scores)
                 }
             }
-            linear(x, atty, weight: wt.projWeight, packed: packed?.proj, bias: wt.projBias, residual: x, c, c)
+            linearForward(out: x, inp: atty, weight: p + wt.projWeight, panels: panels?.proj, bias: p + wt.projBias, residual: x,
+                          rows: n, inChannels: c, outChannels: c)
             layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + wt.ln2Weight, bias: p + wt.ln2Bias,
                              rows: n, channels: c, epsilon: eps)
-            linear(fch, ln, weight: wt.fcWeight, packed: packed?.fc, bias: wt.fcBias, residual: nil, c, m)
+            linearForward(out: fch, inp: ln, weight: p + wt.fcWeight, panels: panels?.fc, bias: p + wt.fcBias, residual: nil,
+                          rows: n, inChannels: c, outChannels: m)
             geluForward(out: fch, inp: fch, count: n * m)
-            linear(x, fch, weight: wt.fcProjWeight, packed: packed?.fcProj, bias: wt.fcProjBias, residual: x, m, c)
+            linearForward(out: x, inp: fch, weight: p + wt.fcProjWeight, panels: panels?.fcProj, bias: p + wt.fcProjBias, residual: x,
+                          rows: n, inChannels: m, outChannels: c)
         }
         layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + o.lnfWeight, bias: p + o.lnfBias,
                          rows: n, channels: c, epsilon: eps)
-        linear(ws.q + r0 * config.actions, ln, weight: o.headWeight, packed: packedWeights?.head, bias: o.headBias,
-               residual: nil, c, config.actions)
+        linearForward(out: ws.q + r0 * config.actions, inp: ln, weight: p + o.headWeight, panels: weights.map { $0[$0.head] },
+                      bias: p + o.headBias, residual: nil, rows: n, inChannels: c, outChannels: config.actions)
     }
 }

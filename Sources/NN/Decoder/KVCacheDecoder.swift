@@ -57,8 +57,6 @@ public final class KVCacheDecoder {
 
     let cacheArena: FloatArena
     let stepWorkspace: DecoderWorkspace
-    /// The linear weights packed for the fp32 GEMM, when that is the matmul path.
-    let packedWeights: PackedWeights?
     /// One single-sequence prefill workspace per thread.
     let prefillWorkspaces: [InferenceWorkspace]
 
@@ -95,7 +93,6 @@ public final class KVCacheDecoder {
         activeRows = .allocate(capacity: sequences)
         fullRows = .allocate(capacity: sequences)
         stepWorkspace = DecoderWorkspace(config: config, rows: sequences, threads: model.pool.threadCount)
-        packedWeights = MatmulPath.current == .fp32 ? PackedWeights(config: config) : nil
         prefillWorkspaces = (0..<model.pool.threadCount).map { _ in
             InferenceWorkspace(config: config, batch: 1, time: config.contextLength, shards: 1)
         }
@@ -126,6 +123,5 @@ public final class KVCacheDecoder {
     /// Bytes held by the caches and workspaces.
     public var byteCount: Int {
         cacheArena.byteCount + stepWorkspace.byteCount + prefillWorkspaces.reduce(0) { $0 + $1.byteCount }
-            + (packedWeights?.byteCount ?? 0)
     }
 }

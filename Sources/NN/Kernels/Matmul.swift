@@ -47,6 +47,16 @@ func linearForward(
     sgemm(transA: false, transB: true, m: n, n: oc, k: c, a: inp, lda: c, b: weight, ldb: c, beta: 1, c: out, ldc: oc)
 }
 
+/// `linearForward` on weightᵀ panels packed by `PackedWeights` when there are some.
+@inline(__always)
+func linearForward(
+    out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, panels: UnsafePointer<Float>?,
+    bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?, rows n: Int, inChannels c: Int, outChannels oc: Int
+) {
+    if let panels { return icrl_linear_forward_packed(out, inp, panels, bias, residual, n, Int32(c), Int32(oc)) }
+    linearForward(out: out, inp: inp, weight: weight, bias: bias, residual: residual, rows: n, inChannels: c, outChannels: oc)
+}
+
 /// Linear layer backward. Overwrites `dinp`; accumulates into `dweight` and `dbias`.
 ///
 /// - dinp: (N, C), or nil when the input needs no gradient

@@ -12,9 +12,10 @@ extension Transformer {
         reserveInference(batch: batch, time: time)
         let ws = inference!
         for r in 0..<(batch * time) { ws.positions[r] = Int32(r % time) }
+        let packed = packedWeights()
         forEachBlock(batch: batch, time: time) { thread, block in
             inferShard(ws, tokens: tokens.baseAddress!, q: q.baseAddress!, shard: thread, sequences: block, time: time,
-                       scratchRow: scratchRow(thread: thread, block: block, batch: batch, time: time), kvSink: nil)
+                       scratchRow: scratchRow(thread: thread, block: block, batch: batch, time: time), packed: packed, kvSink: nil)
         }
     }
 
@@ -32,9 +33,10 @@ extension Transformer {
     /// - q: (B, T, A) output
     /// - scratchRow: first row of this call's region of the workspace (see `scratchRow`);
     ///   nil uses the range's own rows
+    /// - packed: the linear weights packed for the fp32 GEMM (`packedWeights()`), if any
     func inferShard(
         _ ws: InferenceWorkspace, tokens: UnsafePointer<Int32>, q: UnsafeMutablePointer<Float>,
-        shard: Int, sequences range: Range<Int>, time t: Int, scratchRow: Int? = nil,
+        shard: Int, sequences range: Range<Int>, time t: Int, scratchRow: Int? = nil, packed: PackedWeights? = nil,
         kvSink: ((Int, UnsafePointer<Float>) -> Void)?
     ) {
         let c = config.dModel, m = config.mlpHidden, h = config.heads, k = config.featureCount
@@ -46,27 +48,28 @@ extension Transformer {
             out: x, tokens: tokens + r0 * k, rows: n, parameters: p, tableOffsets: o.features,
             vocabularies: config.featureVocabularies, positionOffset: o.position, positions: ws.positions + r0, channels: c)
         for (l, w) in o.blocks.enumerated() {
+            let panels = packed?.block(l)
             layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + w.ln1Weight, bias: p + w.ln1Bias,
                              rows: n, channels: c, epsilon: eps)
-            linearForward(out: qkv, inp: ln, weight: p + w.qkvWeight, bias: p + w.qkvBias, residual: nil,
+            linearForward(out: qkv, inp: ln, weight: p + w.qkvWeight, panels: panels?.qkv, bias: p + w.qkvBias, residual: nil,
                           rows: n, inChannels: c, outChannels: 3 * c)
             if let rotary { applyRotary(rotary, qkv: qkv, sequences: b, time: t, inverse: false) }
             kvSink?(l, qkv)
             attentionForward(out: atty, att: ws.attScratch + shard * t * t, attStride: 0, qkv: qkv,
                              batch: b, time: t, channels: c, heads: h)
-            linearForward(out: x, inp: atty, weight: p + w.projWeight, bias: p + w.projBias, residual: x,
+            linearForward(out: x, inp: atty, weight: p + w.projWeight, panels: panels?.proj, bias: p + w.projBias, residual: x,
                           rows: n, inChannels: c, outChannels: c)
             layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + w.ln2Weight, bias: p + w.ln2Bias,
                              rows: n, channels: c, epsilon: eps)
-            linearForward(out: fch, inp: ln, weight: p + w.fcWeight, bias: p + w.fcBias, residual: nil,
+            linearForward(out: fch, inp: ln, weight: p + w.fcWeight, panels: panels?.fc, bias: p + w.fcBias, residual: nil,
                           rows: n, inChannels: c, outChannels: m)
             geluForward(out: fch, inp: fch, count: n * m)
-            linearForward(out: x, inp: fch, weight: p + w.fcProjWeight, bias: p + w.fcProjBias, residual: x,
+            linearForward(out: x, inp: fch, weight: p + w.fcProjWeight, panels: panels?.fcProj, bias: p + w.fcProjBias, residual: x,
                           rows: n, inChannels: m, outChannels: c)
         }
         layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + o.lnfWeight, bias: p + o.lnfBias,
                          rows: n, channels: c, epsilon: eps)
-        linearForward(out: q + r0 * config.actions, inp: ln, weight: p + o.headWeight, bias: p + o.headBias,
-                      residual: nil, rows: n, inChannels: c, outChannels: config.actions)
+        linearForward(out: q + r0 * config.actions, inp: ln, weight: p + o.headWeight, panels: packed.map { $0[$0.head] },
+                      bias: p + o.headBias, residual: nil, rows: n, inChannels: c, outChannels: config.actions)
     }
 }

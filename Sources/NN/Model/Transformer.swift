@@ -30,6 +30,7 @@ public final class Transformer {
     var shardGradients: [ParameterBuffer] = []
     /// (B, T) of the last training forward pass, nil when backward has nothing to use.
     var lastForward: (batch: Int, time: Int)?
+    private var packedStorage: PackedWeights?
 
     /// A freshly initialised model (GPT-2 initialisation, see `initializeParameters(seed:)`).
     public init(config: TransformerConfig, seed: UInt64 = 0, pool: WorkerPool = .shared) throws {
@@ -68,6 +69,16 @@ public final class Transformer {
     /// Number of parameters.
     public var parameterCount: Int { layout.count }
 
+    /// The linear weights packed for the fp32 GEMM and current with `parameters`, or nil on
+    /// the other matmul paths. Call on the thread that drives the model, before a pass.
+    func packedWeights() -> PackedWeights? {
+        guard MatmulPath.current == .fp32 else { return nil }
+        let packed = packedStorage ?? PackedWeights(config: config)
+        packedStorage = packed
+        packed.refresh(from: self)
+        return packed
+    }
+
     /// Allocates training activations for batches up to `batch × time` now rather than on
     /// the first forward pass.
     public func reserveTraining(batch: Int, time: Int) {
@@ -89,6 +100,7 @@ public final class Transformer {
     /// Bytes held by workspaces (activations and scratch), for memory reports.
     public var workspaceBytes: Int {
         (training?.byteCount ?? 0) + (inference?.byteCount ?? 0) + shardGradients.count * layout.count * 4
+            + (packedStorage?.byteCount ?? 0)
     }
 
     /// Sequence ranges of each shard: contiguous, as equal as possible, at most one per thread.

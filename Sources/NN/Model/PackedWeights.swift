@@ -1,10 +1,11 @@
 import CNNKernels
 
 /// A model's linear weights with weightᵀ packed into the fp32 GEMM's 64-column panels
-/// (`icrl_linear_pack`), for the KV-cache decoder.
+/// (`icrl_linear_pack`), shared by every block and thread of a pass (`Transformer.packedWeights()`).
 ///
 /// A decode step runs every linear layer on M = 32 rows per thread, where packing weightᵀ
-/// on each call cost as much as the products (10% of a step each in a profile). The
+/// on each call cost as much as the products (10% of a step each in a profile); a train
+/// step packed each weight 16 times per pass. The
 /// panels are rebuilt only when the parameters' `generation` has moved; debug builds also
 /// compare a strided sample of the parameters on every use, so a writer that forgot
 /// `markModified()` fails the tests instead of decoding with stale weights.
@@ -45,6 +46,12 @@ final class PackedWeights {
 
     /// The panels at `offset`.
     subscript(offset: Int) -> UnsafePointer<Float> { UnsafePointer(storage + offset) }
+
+    /// Block `layer`'s panels: qkv, attention projection, MLP up, MLP down.
+    func block(_ layer: Int) -> (qkv: UnsafePointer<Float>, proj: UnsafePointer<Float>, fc: UnsafePointer<Float>, fcProj: UnsafePointer<Float>) {
+        let b = blocks[layer]
+        return (self[b.qkv], self[b.proj], self[b.fc], self[b.fcProj])
+    }
 
     /// Repacks from `model`'s parameters if they changed since the last call.
     func refresh(from model: Transformer) {
