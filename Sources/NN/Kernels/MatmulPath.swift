@@ -8,13 +8,14 @@ import Foundation
 /// instead of fp32's 24: measured against float64, its error is ~1e-6 to 1e-5 of Σ|a·b|,
 /// against ~2e-7 for fp32 sgemm (`MatmulKernelTests` bounds it at 1e-4). The weight
 /// gradient, a reduction over tokens, runs on the fp32 kernels in every mode. In isolation
-/// bf16x3 runs the reference shapes ~2× faster than `fp32` (`scripts/matmul_kernels.sh`);
-/// inside a train step the two measure the same, so it is opt-in.
+/// bf16x3 runs the forward shapes up to ~2× faster than `fp32` (`scripts/matmul_kernels.sh`);
+/// inside a train step it measured from 19% faster to 5% slower (five same-run comparisons).
 public enum MatmulPath: String, Sendable, CaseIterable {
     /// AMX tiles, three bf16 passes (Intel Sapphire Rapids and later). Forward and input
     /// gradient; the weight gradient runs on `fp32`.
     case bf16x3
-    /// AVX-512 fp32 kernels with no operand packing (6 × 64 register tiles).
+    /// AVX-512 fp32 kernels (6 × 64 register tiles; only weightᵀ is packed, once per
+    /// parameter change — `PackedWeights`).
     case fp32
     /// OpenBLAS `cblas_sgemm`: any CPU, and the reference the others are tested against.
     case openblas
@@ -29,8 +30,8 @@ public enum MatmulPath: String, Sendable, CaseIterable {
             let why = MatmulPath(rawValue: name) == nil ? "is not one of bf16x3, fp32, openblas" : "needs a CPU this is not"
             FileHandle.standardError.write(Data("icrl: ICRL_NN_MATMUL=\(name) \(why); using the default\n".utf8))
         }
-        // bf16x3 only on request: in the train step it measured no faster than fp32 (the
-        // layers are memory-bound there), so exact fp32 is the default.
+        // bf16x3 only on request: it is not fp32, and in a train step (memory-bound in good
+        // part) its gain did not hold from run to run.
         return fp32.isAvailable ? .fp32 : .openblas
     }()
 
