@@ -23,12 +23,15 @@ typedef struct {
     long ldb, panel_stride;
 } BOperand;
 
-/// Epilogue of one tile: c = acc (+ c when load_c) (+ bias) (+ residual).
+/// Epilogue of one tile: c = acc (+ c when load_c) (+ bias) (+ residual), then c = gelu(c)
+/// when `gelu`, with gelu'(c) into `slope` (like c, leading dimension ldc) when not NULL.
 typedef struct {
     int load_c;
     const float *bias;      // (n) or NULL, indexed by output column
     const float *residual;  // row-major like c with leading dimension ldr, or NULL
     long ldr;
+    int gelu;
+    float *slope;
 } Epilogue;
 
 /// acc (rows × 64) += A (rows, depth) · B (depth, 64) and the epilogue, for one tile.
@@ -109,6 +112,23 @@ ICRL_AVX512 static void gemm_tile_any(int rows, long cols, long depth, const flo
     }
 }
 
+/// GELU in place over a finished tile (still in L1), gelu' into `slope` when not NULL. Kept
+/// out of the tile so its 36 specialisations do not each inline a tanh.
+ICRL_AVX512 __attribute__((noinline)) static void gelu_tile(float *c, float *slope, long ldc, int rows, long cols) {
+    for (int r = 0; r < rows; r++)
+        for (long j = 0; j < cols && j < PANEL; j += 16) {
+            __mmask16 m = icrl_mask(cols - j);
+            float *cr = c + r * ldc + j;
+            if (slope) {
+                __m512 d, y = icrl_gelu512(_mm512_maskz_loadu_ps(m, cr), &d);
+                _mm512_mask_storeu_ps(cr, m, y);
+                _mm512_mask_storeu_ps(slope + r * ldc + j, m, d);
+            } else {
+                _mm512_mask_storeu_ps(cr, m, icrl_gelu512(_mm512_maskz_loadu_ps(m, cr), NULL));
+            }
+        }
+}
+
 /// C (m, n) = A (m, depth) · B (depth, n) with the epilogue; depth is split into blocks
 /// of `depth_block` (the epilogue's bias and residual join on the last block only).
 ///
@@ -128,6 +148,8 @@ ICRL_AVX512 static void gemm_core(long m, long n, long depth, const float *a, lo
                     gemm_tile_any(rows, cols, kk, a + i * rs + k0 * cs, rs, cs, bp, bop.ldb, c + i * ldc + j0, ldc,
                                   last && ep.bias ? ep.bias + j0 : NULL,
                                   last && ep.residual ? ep.residual + i * ep.ldr + j0 : NULL, ep.ldr, load_c);
+                    if (last && ep.gelu)
+                        gelu_tile(c + i * ldc + j0, ep.slope ? ep.slope + i * ldc + j0 : NULL, ldc, rows, cols);
                 }
             }
         }
@@ -174,7 +196,15 @@ void icrl_linear_forward_packed(float *out, const float *inp, const float *packe
                                 const float *residual, long n, int c, int oc) {
     if (n <= 0 || oc <= 0) return;
     BOperand bop = {packed, PANEL, PANEL * (long)c};
-    Epilogue ep = {0, bias, residual, oc};
+    Epilogue ep = {0, bias, residual, oc, 0, NULL};
+    gemm_core(n, oc, c, inp, c, 1, bop, out, oc, ep, c > 0 ? c : 1);
+}
+
+void icrl_linear_gelu_forward_packed(float *out, float *slope, const float *inp, const float *packed,
+                                     const float *bias, long n, int c, int oc) {
+    if (n <= 0 || oc <= 0) return;
+    BOperand bop = {packed, PANEL, PANEL * (long)c};
+    Epilogue ep = {0, bias, NULL, oc, 1, slope};
     gemm_core(n, oc, c, inp, c, 1, bop, out, oc, ep, c > 0 ? c : 1);
 }
 
@@ -189,7 +219,7 @@ void icrl_linear_forward(float *out, const float *inp, const float *weight, cons
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc) {
     if (n <= 0 || c <= 0) return;
     BOperand bop = {weight, c, PANEL};
-    Epilogue ep = {0, NULL, NULL, 0};
+    Epilogue ep = {0, NULL, NULL, 0, 0, NULL};
     gemm_core(n, c, oc, dout, oc, 1, bop, dinp, c, ep, oc > 0 ? oc : 1);
 }
 
@@ -197,7 +227,7 @@ void icrl_linear_backward_weight(float *dweight, const float *dout, const float 
     if (n <= 0 || c <= 0 || oc <= 0) return;
     // dweight (oc, c) += doutᵀ (oc, n) · inp (n, c): A's element (i, k) is dout[k * oc + i].
     BOperand bop = {inp, c, PANEL};
-    Epilogue ep = {1, NULL, NULL, 0};
+    Epilogue ep = {1, NULL, NULL, 0, 0, NULL};
     gemm_core(oc, c, n, dout, 1, oc, bop, dweight, c, ep, DEPTH_BLOCK);
 }
 
@@ -207,6 +237,8 @@ long icrl_linear_packed_size(int c, int oc) { return (oc + 63) / 64 * 64 * (long
 void icrl_linear_pack(float *packed, const float *weight, int c, int oc) { abort(); }
 void icrl_linear_forward_packed(float *out, const float *inp, const float *packed, const float *bias,
                                 const float *residual, long n, int c, int oc) { abort(); }
+void icrl_linear_gelu_forward_packed(float *out, float *slope, const float *inp, const float *packed,
+                                     const float *bias, long n, int c, int oc) { abort(); }
 void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                          const float *residual, long n, int c, int oc) { abort(); }
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc) { abort(); }

@@ -79,6 +79,23 @@ ICRL_INLINE __m512 icrl_tanh512(__m512 input) {
     return _mm512_mask_blend_ps(tiny, result, input);
 }
 
+/// GELU (tanh form) of x; with `slope`, also gelu'(x). The one definition every AVX-512
+/// GELU uses (the elementwise kernels and the GEMM epilogue), so all round alike.
+ICRL_INLINE __m512 icrl_gelu512(__m512 x, __m512 *slope) {
+    const __m512 k0 = _mm512_set1_ps(0.7978845608028654f), k1 = _mm512_set1_ps(0.044715f), half = _mm512_set1_ps(0.5f);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 t = icrl_tanh512(_mm512_mul_ps(k0, _mm512_fmadd_ps(_mm512_mul_ps(k1, x2), x, x)));
+    __m512 h = _mm512_mul_ps(half, _mm512_add_ps(one, t));
+    if (slope) {
+        // gelu'(x) = ½(1 + t) + ½x(1 − t²)·k0·(1 + 3·k1·x²)
+        __m512 sech2 = _mm512_fnmadd_ps(t, t, one);
+        __m512 inner = _mm512_mul_ps(k0, _mm512_fmadd_ps(_mm512_set1_ps(3.0f * 0.044715f), x2, one));
+        *slope = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_mul_ps(half, x), sech2), inner, h);
+    }
+    return _mm512_mul_ps(x, h);
+}
+
 /// a[j] = e^(a[j] − max) for j < n; returns the sum.
 ICRL_INLINE float icrl_exp_sum_row(float *a, long n, float max) {
     __m512 vmax = _mm512_set1_ps(max), sum = _mm512_setzero_ps();

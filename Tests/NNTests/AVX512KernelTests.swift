@@ -31,6 +31,10 @@ struct AVX512KernelTests {
             #expect(abs(Double(slope[i]) - exactSlope[i]) <= 1e-4)
         }
         #expect(training == fast, "the training and inference forms round alike")
+        let dout = random.floats(n)
+        var dinp = [Float](repeating: .nan, count: n)
+        icrl_gelu_backward(&dinp, slope, dout, n)
+        #expect(dinp == zip(slope, dout).map { $0 * $1 }, "GELU backward is slope ⊙ dout")
     }
 
     @Test("bias gradient sums columns into what is there", arguments: [4, 20, 70, 512])

@@ -1,4 +1,5 @@
 import Foundation
+import CNNKernels
 import Testing
 @testable import NN
 
@@ -81,6 +82,36 @@ struct MatmulKernelTests {
             return out
         }
         for (path, out) in zip(paths, outputs) { #expect(maxAbsDiff(out, outputs.last!.map(Double.init)) < 1e-4, "\(path)") }
+    }
+
+    @Test("GELU fused into the packed GEMM's epilogue equals the GEMM then GELU, bit for bit", arguments: shapes.indices)
+    func fusedGELU(shape index: Int) throws {
+        try #require(KernelPath.current == .avx512, "the fused epilogue is an AVX-512 kernel")
+        let (n, c, oc) = Self.shapes[index]
+        var random = TestRandom(700 + UInt64(index))
+        let inp = random.floats(n * c), weight = random.floats(oc * c), bias = random.floats(oc)
+        var panels = [Float](repeating: 0, count: icrl_linear_packed_size(Int32(c), Int32(oc)))
+        icrl_linear_pack(&panels, weight, Int32(c), Int32(oc))
+        var pre = [Float](repeating: .nan, count: n * oc)
+        linearForward(out: &pre, inp: inp, weight: weight, bias: bias, residual: nil, rows: n, inChannels: c, outChannels: oc, path: .fp32)
+        var expected = pre, expectedSlope = pre, expectedPlain = pre
+        geluForward(out: &expected, slope: &expectedSlope, inp: pre, count: n * oc)
+        geluForward(out: &expectedPlain, inp: pre, count: n * oc)
+        var out = [Float](repeating: .nan, count: n * oc), slope = out, plain = out
+        panels.withUnsafeBufferPointer { packed in
+            linearGELUForward(out: &out, slope: &slope, inp: inp, weight: weight, panels: packed.baseAddress!, bias: bias,
+                              rows: n, inChannels: c, outChannels: oc)
+            linearGELUForward(out: &plain, slope: nil, inp: inp, weight: weight, panels: packed.baseAddress!, bias: bias,
+                              rows: n, inChannels: c, outChannels: oc)
+        }
+        #expect(out == expected, "\(n)×\(c)→\(oc) gelu")
+        #expect(slope == expectedSlope, "\(n)×\(c)→\(oc) slope")
+        #expect(plain == expectedPlain, "\(n)×\(c)→\(oc) inference form")
+        // And the unfused fallback (no panels) takes the same path as the pair above.
+        var fallback = [Float](repeating: .nan, count: n * oc), fallbackSlope = fallback
+        linearGELUForward(out: &fallback, slope: &fallbackSlope, inp: inp, weight: weight, panels: nil, bias: bias,
+                          rows: n, inChannels: c, outChannels: oc)
+        #expect(fallback == expected && fallbackSlope == expectedSlope)
     }
 
     /// Σ_k a(i, k)·b(k, j) in Float64 for i < m, j < n (row-major), and Σ_k |a(i, k)·b(k, j)|.

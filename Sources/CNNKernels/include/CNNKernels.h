@@ -42,6 +42,9 @@ void icrl_gelu_forward(float *out, const float *inp, long n);
 /// GELU forward for training: out = gelu(x), slope = gelu'(x); slope may alias inp.
 void icrl_gelu_forward_slope(float *out, float *slope, const float *inp, long n);
 
+/// GELU backward: dinp = slope * dout (slope from icrl_gelu_forward_slope); dinp may alias dout.
+void icrl_gelu_backward(float *dinp, const float *slope, const float *dout, long n);
+
 /// One query over a cache: out = softmax(scale * K^T q) * V.
 ///
 /// - out, q: (hs)
@@ -86,6 +89,12 @@ void icrl_linear_pack(float *packed, const float *weight, int c, int oc);
 /// icrl_linear_forward with weightᵀ already packed by icrl_linear_pack.
 void icrl_linear_forward_packed(float *out, const float *inp, const float *packed, const float *bias,
                                 const float *residual, long n, int c, int oc);
+
+/// icrl_linear_forward_packed followed by GELU, fused: out = gelu(inp · weightᵀ + bias)
+/// and, when slope is not NULL, slope = gelu'(the same pre-activation), rounded exactly like
+/// icrl_gelu_forward and icrl_gelu_forward_slope. out, slope: (n, oc).
+void icrl_linear_gelu_forward_packed(float *out, float *slope, const float *inp, const float *packed,
+                                     const float *bias, long n, int c, int oc);
 
 /// Linear backward, input part: dinp (n, c) = dout (n, oc) · weight (oc, c), overwritten.
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc);

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension KVCacheDecoder {
     /// Appends one token to every active sequence and writes its Q-values.
     ///
@@ -39,12 +41,7 @@ extension KVCacheDecoder {
             (history + (i * capacity + positions[i] % capacity) * k).update(from: source, count: k)
             ws.positions[r] = Int32(truncatingIfNeeded: positions[i])
         }
-        let packed = model.packedWeights()
-        let threads = min(model.pool.threadCount, count)
-        model.pool.parallelFor(threads) { t in
-            let lo = t * count / threads, hi = (t + 1) * count / threads
-            stepRows(rows, lo..<hi, thread: t, packed: packed)
-        }
+        runPipeline(rows, count: count, packed: model.packedWeights())
         for r in 0..<count {
             let i = rows[r]
             (q.baseAddress! + i * a).update(from: ws.q + r * a, count: a)
@@ -60,59 +57,115 @@ extension KVCacheDecoder {
         return q
     }
 
-    /// The decode pipeline for compact rows `range` (sequences `rows[range]`), on one thread.
-    private func stepRows(_ rows: UnsafeMutablePointer<Int>, _ range: Range<Int>, thread: Int, packed weights: PackedWeights?) {
+    /// The decode pipeline over compact rows `0..<count` (sequences `rows[0..<count]`).
+    ///
+    /// The linear layers run on each thread's fixed half of the rows (weights stay in its
+    /// L2 for the whole phase); the attention over the caches, most of a step and bound by
+    /// memory bandwidth, hands out sequences as threads come free, so a vCPU that runs
+    /// slower for a while (common on shared VMs) does less of it instead of holding the
+    /// step back. 1 + 2·L hand-offs per step.
+    private func runPipeline(_ rows: UnsafeMutablePointer<Int>, count: Int, packed: PackedWeights?) {
+        let threads = min(model.pool.threadCount, count), layers = model.config.layers
+        func share(_ t: Int) -> Range<Int> { (t * count / threads)..<((t + 1) * count / threads) }
+        model.pool.parallelFor(threads) { t in
+            let range = share(t)
+            embedRows(rows, range)
+            projectQKV(rows, range, layer: 0, packed: packed)
+        }
+        for l in 0..<layers {
+            let next = Atomic<Int>(0)
+            model.pool.parallelFor(threads) { t in
+                while true {
+                    let r = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if r >= count { return }
+                    attendRow(rows, r, layer: l, thread: t)
+                }
+            }
+            model.pool.parallelFor(threads) { t in
+                let range = share(t)
+                finishBlock(range, layer: l, packed: packed)
+                if l + 1 < layers { projectQKV(rows, range, layer: l + 1, packed: packed) } else { headRows(range, packed: packed) }
+            }
+        }
+    }
+
+    /// Embeddings (and rotary angles) of compact rows `range`.
+    private func embedRows(_ rows: UnsafeMutablePointer<Int>, _ range: Range<Int>) {
         if range.isEmpty { return }
-        let config = model.config, ws = stepWorkspace
-        let c = config.dModel, m = config.mlpHidden, h = config.heads, hs = config.headSize, k = config.featureCount
-        let w = capacity, half = hs / 2
-        let n = range.count, r0 = range.lowerBound
-        let p = UnsafePointer(model.parameters.pointer), o = model.layout.offsets
-        let eps = Float(config.layerNormEpsilon)
-        let x = ws.x + r0 * c, ln = ws.ln + r0 * c, qkv = ws.qkv + r0 * 3 * c, atty = ws.atty + r0 * c, fch = ws.fch + r0 * m
-        let scores = ws.scores + thread * w
-        embeddingForward(out: x, tokens: ws.tokens + r0 * k, rows: n, parameters: p, tableOffsets: o.features,
-                         vocabularies: config.featureVocabularies, positionOffset: o.position,
-                         positions: ws.positions + r0, channels: c)
+        let config = model.config, ws = stepWorkspace, c = config.dModel, k = config.featureCount, half = config.headSize / 2
+        let r0 = range.lowerBound
+        embeddingForward(out: ws.x + r0 * c, tokens: ws.tokens + r0 * k, rows: range.count, parameters: UnsafePointer(model.parameters.pointer),
+                         tableOffsets: model.layout.offsets.features, vocabularies: config.featureVocabularies,
+                         positionOffset: model.layout.offsets.position, positions: ws.positions + r0, channels: c)
         if let rotary = model.rotary {
             for r in range { rotary.angles(position: positions[rows[r]], cos: ws.cos + r * half, sin: ws.sin + r * half) }
         }
-        for (l, wt) in o.blocks.enumerated() {
-            let panels = weights?.block(l)
-            layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + wt.ln1Weight, bias: p + wt.ln1Bias,
-                             rows: n, channels: c, epsilon: eps)
-            linearForward(out: qkv, inp: ln, weight: p + wt.qkvWeight, panels: panels?.qkv, bias: p + wt.qkvBias, residual: nil,
-                          rows: n, inChannels: c, outChannels: 3 * c)
-            if model.rotary != nil {
-                rotaryForward(x: qkv, rowStride: 3 * c, rows: n, chunks: 2 * h, headSize: hs,
-                              cos: ws.cos + r0 * half, sin: ws.sin + r0 * half, cosRowStride: half)
-            }
-            for r in 0..<n {
-                let i = rows[r0 + r]
-                let slot = positions[i] % w, len = min(lengths[i] + 1, w)
-                let row = qkv + r * 3 * c
-                for head in 0..<h {
-                    let kc = keys[l] + (i * h + head) * w * hs, vc = values[l] + (i * h + head) * w * hs
-                    let key = row + c + head * hs
-                    for d in 0..<hs { kc[d * w + slot] = key[d] }
-                    (vc + slot * hs).update(from: row + 2 * c + head * hs, count: hs)
-                    decodeAttention(out: atty + r * c + head * hs, q: row + head * hs, keys: kc, stride: w, values: vc,
-                                    length: len, headSize: hs, scores: scores)
-                }
-            }
-            linearForward(out: x, inp: atty, weight: p + wt.projWeight, panels: panels?.proj, bias: p + wt.projBias, residual: x,
-                          rows: n, inChannels: c, outChannels: c)
-            layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + wt.ln2Weight, bias: p + wt.ln2Bias,
-                             rows: n, channels: c, epsilon: eps)
-            linearForward(out: fch, inp: ln, weight: p + wt.fcWeight, panels: panels?.fc, bias: p + wt.fcBias, residual: nil,
-                          rows: n, inChannels: c, outChannels: m)
-            geluForward(out: fch, inp: fch, count: n * m)
-            linearForward(out: x, inp: fch, weight: p + wt.fcProjWeight, panels: panels?.fcProj, bias: p + wt.fcProjBias, residual: x,
-                          rows: n, inChannels: m, outChannels: c)
+    }
+
+    /// Block `l`'s LayerNorm and QKV projection for compact rows `range`, and their keys
+    /// and values appended to the caches.
+    private func projectQKV(_ rows: UnsafeMutablePointer<Int>, _ range: Range<Int>, layer l: Int, packed: PackedWeights?) {
+        if range.isEmpty { return }
+        let config = model.config, ws = stepWorkspace
+        let c = config.dModel, h = config.heads, hs = config.headSize, w = capacity, half = hs / 2
+        let n = range.count, r0 = range.lowerBound
+        let p = UnsafePointer(model.parameters.pointer), wt = model.layout.offsets.blocks[l]
+        let ln = ws.ln + r0 * c, qkv = ws.qkv + r0 * 3 * c
+        layerNormForward(out: ln, mean: nil, rstd: nil, inp: ws.x + r0 * c, weight: p + wt.ln1Weight, bias: p + wt.ln1Bias,
+                         rows: n, channels: c, epsilon: Float(config.layerNormEpsilon))
+        linearForward(out: qkv, inp: ln, weight: p + wt.qkvWeight, panels: packed?.block(l).qkv, bias: p + wt.qkvBias, residual: nil,
+                      rows: n, inChannels: c, outChannels: 3 * c)
+        if model.rotary != nil {
+            rotaryForward(x: qkv, rowStride: 3 * c, rows: n, chunks: 2 * h, headSize: hs,
+                          cos: ws.cos + r0 * half, sin: ws.sin + r0 * half, cosRowStride: half)
         }
-        layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + o.lnfWeight, bias: p + o.lnfBias,
-                         rows: n, channels: c, epsilon: eps)
-        linearForward(out: ws.q + r0 * config.actions, inp: ln, weight: p + o.headWeight, panels: weights.map { $0[$0.head] },
-                      bias: p + o.headBias, residual: nil, rows: n, inChannels: c, outChannels: config.actions)
+        for r in range {
+            let i = rows[r], slot = positions[i] % w, row = ws.qkv + r * 3 * c
+            for head in 0..<h {
+                let kc = keys[l] + (i * h + head) * w * hs, vc = values[l] + (i * h + head) * w * hs
+                let key = row + c + head * hs
+                for d in 0..<hs { kc[d * w + slot] = key[d] }
+                (vc + slot * hs).update(from: row + 2 * c + head * hs, count: hs)
+            }
+        }
+    }
+
+    /// Block `l`'s attention of compact row `r` over its sequence's cache, all heads.
+    private func attendRow(_ rows: UnsafeMutablePointer<Int>, _ r: Int, layer l: Int, thread: Int) {
+        let config = model.config, ws = stepWorkspace
+        let c = config.dModel, h = config.heads, hs = config.headSize, w = capacity
+        let i = rows[r], len = min(lengths[i] + 1, w), row = ws.qkv + r * 3 * c
+        for head in 0..<h {
+            decodeAttention(out: ws.atty + r * c + head * hs, q: row + head * hs, keys: keys[l] + (i * h + head) * w * hs, stride: w,
+                            values: values[l] + (i * h + head) * w * hs, length: len, headSize: hs, scores: ws.scores + thread * w)
+        }
+    }
+
+    /// Block `l` after attention, for compact rows `range`: output projection, MLP, residuals.
+    private func finishBlock(_ range: Range<Int>, layer l: Int, packed: PackedWeights?) {
+        if range.isEmpty { return }
+        let config = model.config, ws = stepWorkspace, c = config.dModel, m = config.mlpHidden
+        let n = range.count, r0 = range.lowerBound
+        let p = UnsafePointer(model.parameters.pointer), wt = model.layout.offsets.blocks[l], panels = packed?.block(l)
+        let x = ws.x + r0 * c, ln = ws.ln + r0 * c, fch = ws.fch + r0 * m
+        linearForward(out: x, inp: ws.atty + r0 * c, weight: p + wt.projWeight, panels: panels?.proj, bias: p + wt.projBias, residual: x,
+                      rows: n, inChannels: c, outChannels: c)
+        layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + wt.ln2Weight, bias: p + wt.ln2Bias,
+                         rows: n, channels: c, epsilon: Float(config.layerNormEpsilon))
+        linearGELUForward(out: fch, slope: nil, inp: ln, weight: p + wt.fcWeight, panels: panels?.fc, bias: p + wt.fcBias,
+                          rows: n, inChannels: c, outChannels: m)
+        linearForward(out: x, inp: fch, weight: p + wt.fcProjWeight, panels: panels?.fcProj, bias: p + wt.fcProjBias, residual: x,
+                      rows: n, inChannels: m, outChannels: c)
+    }
+
+    /// Final LayerNorm and Q head for compact rows `range`.
+    private func headRows(_ range: Range<Int>, packed weights: PackedWeights?) {
+        if range.isEmpty { return }
+        let config = model.config, ws = stepWorkspace, c = config.dModel, r0 = range.lowerBound
+        let p = UnsafePointer(model.parameters.pointer), o = model.layout.offsets
+        layerNormForward(out: ws.ln + r0 * c, mean: nil, rstd: nil, inp: ws.x + r0 * c, weight: p + o.lnfWeight, bias: p + o.lnfBias,
+                         rows: range.count, channels: c, epsilon: Float(config.layerNormEpsilon))
+        linearForward(out: ws.q + r0 * config.actions, inp: ws.ln + r0 * c, weight: p + o.headWeight, panels: weights.map { $0[$0.head] },
+                      bias: p + o.headBias, residual: nil, rows: range.count, inChannels: c, outChannels: config.actions)
     }
 }

@@ -57,6 +57,29 @@ func linearForward(
     linearForward(out: out, inp: inp, weight: weight, bias: bias, residual: residual, rows: n, inChannels: c, outChannels: oc)
 }
 
+/// `linearForward` followed by GELU: out = gelu(inp · weightᵀ + bias) and, when `slope` is
+/// given (training), slope = gelu'(inp · weightᵀ + bias). With weightᵀ panels the GELU runs
+/// in the GEMM's epilogue on each tile while it is in L1, so the pre-activation never makes
+/// a round trip through memory; the results round exactly like the unfused pair.
+///
+/// - out: (N, OC)
+/// - slope: (N, OC) or nil
+/// - inp: (N, C); weight: (OC, C); bias: (OC)
+@inline(__always)
+func linearGELUForward(
+    out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>?, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    panels: UnsafePointer<Float>?, bias: UnsafePointer<Float>, rows n: Int, inChannels c: Int, outChannels oc: Int
+) {
+    if let panels { return icrl_linear_gelu_forward_packed(out, slope, inp, panels, bias, n, Int32(c), Int32(oc)) }
+    if let slope {
+        linearForward(out: slope, inp: inp, weight: weight, bias: bias, residual: nil, rows: n, inChannels: c, outChannels: oc)
+        geluForward(out: out, slope: slope, inp: slope, count: n * oc)
+    } else {
+        linearForward(out: out, inp: inp, weight: weight, bias: bias, residual: nil, rows: n, inChannels: c, outChannels: oc)
+        geluForward(out: out, inp: out, count: n * oc)
+    }
+}
+
 /// Linear layer backward. Overwrites `dinp`; accumulates into `dweight` and `dbias`.
 ///
 /// - dinp: (N, C), or nil when the input needs no gradient

@@ -23,27 +23,29 @@ extension Transformer {
             while true {
                 let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if slot >= slots { return }
-                let g: UnsafeMutablePointer<Float>
-                if slot == 0 {
-                    g = gradients.pointer
-                } else {
-                    extra[slot - 1].zero()
-                    g = extra[slot - 1].pointer
-                }
+                // The extra buffers are zero here: new buffers are, and the sum below
+                // clears each one as it reads it.
+                let g = slot == 0 ? gradients.pointer : extra[slot - 1].pointer
                 for block in blocks[(slot * blocks.count / slots)..<((slot + 1) * blocks.count / slots)] {
                     backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: thread, sequences: block, time: time,
                                   scratchRow: scratchRow(thread: thread, block: block, batch: batch, time: time))
                 }
             }
         }
-        // Sum the groups' weight gradients, split by parameter range across the threads.
+        // Sum the groups' weight gradients, split by parameter range across the threads, and
+        // clear each group's buffer while its lines are in cache (cheaper than a memset of
+        // cold memory at the start of the next pass: 16 groups are 26 MB at the reference
+        // config).
         if slots > 1 {
             let total = layout.count, g = gradients.pointer, threads = pool.threadCount
             pool.parallelFor(threads) { t in
                 let lo = t * total / threads, hi = (t + 1) * total / threads
                 for s in 1..<slots {
                     let src = extra[s - 1].pointer
-                    for i in lo..<hi { g[i] += src[i] }
+                    for i in lo..<hi {
+                        g[i] += src[i]
+                        src[i] = 0
+                    }
                 }
             }
         }

@@ -56,9 +56,8 @@ extension Transformer {
                           rows: n, inChannels: c, outChannels: c)
             layerNormForward(out: ln2, mean: a.ln2Mean + r0, rstd: a.ln2Rstd + r0, inp: res1,
                              weight: p + w.ln2Weight, bias: p + w.ln2Bias, rows: n, channels: c, epsilon: eps)
-            linearForward(out: fch, inp: ln2, weight: p + w.fcWeight, panels: panels?.fc, bias: p + w.fcBias, residual: nil,
-                          rows: n, inChannels: c, outChannels: m)
-            geluForward(out: fchGelu, slope: fch, inp: fch, count: n * m)
+            linearGELUForward(out: fchGelu, slope: fch, inp: ln2, weight: p + w.fcWeight, panels: panels?.fc, bias: p + w.fcBias,
+                              rows: n, inChannels: c, outChannels: m)
             linearForward(out: res2, inp: fchGelu, weight: p + w.fcProjWeight, panels: panels?.fcProj, bias: p + w.fcProjBias, residual: res1,
                           rows: n, inChannels: m, outChannels: c)
             x = UnsafePointer(res2)

@@ -61,9 +61,8 @@ extension Transformer {
                           rows: n, inChannels: c, outChannels: c)
             layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: p + w.ln2Weight, bias: p + w.ln2Bias,
                              rows: n, channels: c, epsilon: eps)
-            linearForward(out: fch, inp: ln, weight: p + w.fcWeight, panels: panels?.fc, bias: p + w.fcBias, residual: nil,
-                          rows: n, inChannels: c, outChannels: m)
-            geluForward(out: fch, inp: fch, count: n * m)
+            linearGELUForward(out: fch, slope: nil, inp: ln, weight: p + w.fcWeight, panels: panels?.fc, bias: p + w.fcBias,
+                              rows: n, inChannels: c, outChannels: m)
             linearForward(out: x, inp: fch, weight: p + w.fcProjWeight, panels: panels?.fcProj, bias: p + w.fcProjBias, residual: x,
                           rows: n, inChannels: m, outChannels: c)
         }
