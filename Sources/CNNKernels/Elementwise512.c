@@ -36,15 +36,22 @@ ICRL_AVX512 void icrl_gelu_backward(float *dinp, const float *slope, const float
     }
 }
 
-ICRL_AVX512 void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
-                                       long len, int hs, float *scores) {
+/// icrl_decode_attention_append's body; new_key NULL appends nothing.
+ICRL_INLINE void decode_attention(float *out, const float *q, float *keys, long w, float *values, long len, int hs,
+                                  float *scores, const float *new_key, const float *new_value, long slot) {
     const float scale = 1.0f / sqrtf((float)hs);
     // Scores: four key rows per sweep so the (hs, W) block streams in order while the
     // scores stay in L1.
     for (long j = 0; j < len; j += 16) _mm512_mask_storeu_ps(scores + j, icrl_mask(len - j), _mm512_setzero_ps());
     for (int d = 0; d < hs; d += 4) {
         int rows = hs - d < 4 ? hs - d : 4;
-        const float *r0 = keys + d * w;
+        float *row = keys + d * w;
+        // The new key's components go in just before their rows are read: the lines are
+        // on their way (prefetched by the previous sweep), where a separate pass would
+        // miss the cache once per component.
+        if (new_key)
+            for (int r = 0; r < rows; r++) row[r * w + slot] = new_key[d + r];
+        const float *r0 = row;
         const float *r1 = rows > 1 ? r0 + w : r0, *r2 = rows > 2 ? r0 + 2 * w : r0, *r3 = rows > 3 ? r0 + 3 * w : r0;
         // Software prefetch of the next sweep's four rows (the values after the last
         // sweep): each sweep starts a new 4 KB page, where the hardware prefetcher
@@ -67,6 +74,8 @@ ICRL_AVX512 void icrl_decode_attention(float *out, const float *q, const float *
         }
     }
     icrl_softmax_row(scores, len);
+    if (new_value)
+        for (int d = 0; d < hs; d += 16) _mm512_mask_storeu_ps(values + slot * hs + d, icrl_mask(hs - d), _mm512_maskz_loadu_ps(icrl_mask(hs - d), new_value + d));
     // P·V, 32 dimensions (two vectors) per sweep with four partial sums each.
     int d0 = 0;
     for (; d0 + 32 <= hs; d0 += 32) {
@@ -98,6 +107,18 @@ ICRL_AVX512 void icrl_decode_attention(float *out, const float *q, const float *
             a0 = _mm512_fmadd_ps(_mm512_set1_ps(scores[j]), _mm512_maskz_loadu_ps(m, values + j * hs + d0), a0);
         _mm512_mask_storeu_ps(out + d0, m, a0);
     }
+}
+
+ICRL_AVX512 void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
+                                       long len, int hs, float *scores) {
+    // Nothing is written to the cache when no key is appended.
+    decode_attention(out, q, (float *)keys, w, (float *)values, len, hs, scores, NULL, NULL, 0);
+}
+
+ICRL_AVX512 void icrl_decode_attention_append(float *out, const float *q, float *keys, long w, float *values, long len,
+                                              int hs, float *scores, const float *new_key, const float *new_value,
+                                              long slot) {
+    decode_attention(out, q, keys, w, values, len, hs, scores, new_key, new_value, slot);
 }
 
 ICRL_AVX512 void icrl_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *weight,
@@ -229,6 +250,12 @@ void icrl_gelu_forward_slope(float *out, float *slope, const float *inp, long n)
 void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
                            long len, int hs, float *scores) {
     (void)out; (void)q; (void)keys; (void)w; (void)values; (void)len; (void)hs; (void)scores; abort();
+}
+void icrl_decode_attention_append(float *out, const float *q, float *keys, long w, float *values, long len, int hs,
+                                  float *scores, const float *new_key, const float *new_value, long slot) {
+    (void)out; (void)q; (void)keys; (void)w; (void)values; (void)len; (void)hs; (void)scores; (void)new_key;
+    (void)new_value; (void)slot;
+    abort();
 }
 
 #endif

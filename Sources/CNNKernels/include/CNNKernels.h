@@ -54,6 +54,12 @@ void icrl_gelu_backward(float *dinp, const float *slope, const float *dout, long
 void icrl_decode_attention(float *out, const float *q, const float *keys, long w, const float *values,
                            long len, int hs, float *scores);
 
+/// icrl_decode_attention after appending one key and value at `slot` (< len): keys[d, slot]
+/// = new_key[d] and values[slot, :] = new_value, each written just before its lines are
+/// read. new_key, new_value: (hs)
+void icrl_decode_attention_append(float *out, const float *q, float *keys, long w, float *values, long len, int hs,
+                                  float *scores, const float *new_key, const float *new_value, long slot);
+
 /// LayerNorm forward over rows of c channels (biased variance, eps inside the root).
 ///
 /// - out, inp: (n, c); mean, rstd: (n), written when not NULL; weight, bias: (c)

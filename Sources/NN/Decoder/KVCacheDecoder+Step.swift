@@ -102,12 +102,12 @@ extension KVCacheDecoder {
         }
     }
 
-    /// Block `l`'s LayerNorm and QKV projection for compact rows `range`, and their keys
-    /// and values appended to the caches.
+    /// Block `l`'s LayerNorm and QKV projection for compact rows `range` (`attendRow`
+    /// appends the keys and values to the caches).
     private func projectQKV(_ rows: UnsafeMutablePointer<Int>, _ range: Range<Int>, layer l: Int, packed: PackedWeights?) {
         if range.isEmpty { return }
         let config = model.config, ws = stepWorkspace
-        let c = config.dModel, h = config.heads, hs = config.headSize, w = capacity, half = hs / 2
+        let c = config.dModel, h = config.heads, hs = config.headSize, half = hs / 2
         let n = range.count, r0 = range.lowerBound
         let p = UnsafePointer(model.parameters.pointer), wt = model.layout.offsets.blocks[l]
         let ln = ws.ln + r0 * c, qkv = ws.qkv + r0 * 3 * c
@@ -119,25 +119,18 @@ extension KVCacheDecoder {
             rotaryForward(x: qkv, rowStride: 3 * c, rows: n, chunks: 2 * h, headSize: hs,
                           cos: ws.cos + r0 * half, sin: ws.sin + r0 * half, cosRowStride: half)
         }
-        for r in range {
-            let i = rows[r], slot = positions[i] % w, row = ws.qkv + r * 3 * c
-            for head in 0..<h {
-                let kc = keys[l] + (i * h + head) * w * hs, vc = values[l] + (i * h + head) * w * hs
-                let key = row + c + head * hs
-                for d in 0..<hs { kc[d * w + slot] = key[d] }
-                (vc + slot * hs).update(from: row + 2 * c + head * hs, count: hs)
-            }
-        }
     }
 
-    /// Block `l`'s attention of compact row `r` over its sequence's cache, all heads.
+    /// Block `l` for compact row `r`: its key and value appended to its sequence's cache,
+    /// and its attention over that cache, all heads.
     private func attendRow(_ rows: UnsafeMutablePointer<Int>, _ r: Int, layer l: Int, thread: Int) {
         let config = model.config, ws = stepWorkspace
         let c = config.dModel, h = config.heads, hs = config.headSize, w = capacity
-        let i = rows[r], len = min(lengths[i] + 1, w), row = ws.qkv + r * 3 * c
+        let i = rows[r], len = min(lengths[i] + 1, w), slot = positions[i] % w, row = ws.qkv + r * 3 * c
         for head in 0..<h {
             decodeAttention(out: ws.atty + r * c + head * hs, q: row + head * hs, keys: keys[l] + (i * h + head) * w * hs, stride: w,
-                            values: values[l] + (i * h + head) * w * hs, length: len, headSize: hs, scores: ws.scores + thread * w)
+                            values: values[l] + (i * h + head) * w * hs, length: len, headSize: hs, scores: ws.scores + thread * w,
+                            appending: row + c + head * hs, row + 2 * c + head * hs, slot: slot)
         }
     }
 
