@@ -200,6 +200,21 @@ struct KVCacheTests {
         var portable = fast
         decodeAttentionPortable(out: &portable, q: q, keys: keys, stride: w, values: values, length: len, headSize: hs, scores: &scores)
         #expect(maxAbsDiff(portable, naive) < 1e-5)
+
+        // Appending a token at a slot inside the window writes exactly that key column and
+        // value row, then attends as over the updated cache.
+        let key = random.floats(hs), value = random.floats(hs), slot = 17
+        var appendedKeys = keys, appendedValues = values + [Float](repeating: 0, count: (w - len) * hs)
+        var expectedKeys = appendedKeys, expectedValues = appendedValues
+        for d in 0..<hs { expectedKeys[d * w + slot] = key[d] }
+        for d in 0..<hs { expectedValues[slot * hs + d] = value[d] }
+        var appended = fast
+        decodeAttention(out: &appended, q: q, keys: &appendedKeys, stride: w, values: &appendedValues, length: len, headSize: hs,
+                        scores: &scores, appending: key, value, slot: slot)
+        #expect(appendedKeys == expectedKeys && appendedValues == expectedValues)
+        decodeAttentionNaive(out: &naive, q: q, keys: expectedKeys, stride: w, values: expectedValues, length: len, headSize: hs,
+                             scores: &scores)
+        #expect(maxAbsDiff(appended, naive) < 1e-5)
     }
 
     @Test("a ring window with learned positions is refused")
