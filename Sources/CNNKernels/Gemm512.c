@@ -39,7 +39,7 @@ typedef struct {
 /// for a panel narrower than 64 (lanes from `cols`). Inlined with constant rows/masked.
 ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const float *a, long rs, long cs,
                            const float *b, long ldb, float *c, long ldc, long cols, const float *bias,
-                           const float *residual, long ldr, int load_c) {
+                           const float *residual, long ldr, int load_c, const char *pf, long pf_step) {
     __m512 acc[TILE_ROWS][4];
     for (int r = 0; r < TILE_ROWS; r++)
         for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
@@ -54,6 +54,10 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
     for (int r = 0; r < TILE_ROWS; r++) ar[r] = a + (r < rows ? r : 0) * rs;
     for (long k = 0; k < depth; k++) {
         const float *bk = b + k * ldb;
+        // One line of the next B panel into L2 per step (pf_step 0 repeats a line already
+        // in L1): weights evicted by a memory-bound phase (decoding's cache sweep) come
+        // back while this panel computes instead of stalling the next one.
+        _mm_prefetch(pf + k * pf_step, _MM_HINT_T1);
         __m512 b0, b1, b2, b3;
         if (masked) {
             b0 = _mm512_maskz_loadu_ps(mk[0], bk);
@@ -90,7 +94,7 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
 
 #define TILE_CASE(R, M, L)                                                                            \
     case R:                                                                                           \
-        gemm_tile(R, M, L, depth, a, rs, cs, b, ldb, c, ldc, cols, bias, residual, ldr, load_c);      \
+        gemm_tile(R, M, L, depth, a, rs, cs, b, ldb, c, ldc, cols, bias, residual, ldr, load_c, pf, pf_step); \
         break;
 #define TILE_SWITCH(M, L)                                                                             \
     switch (rows) { TILE_CASE(6, M, L) TILE_CASE(5, M, L) TILE_CASE(4, M, L) TILE_CASE(3, M, L)       \
@@ -100,7 +104,7 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
 /// panels get the specialised A layouts; the masked tail panel, rarely hot, the general one.
 ICRL_AVX512 static void gemm_tile_any(int rows, long cols, long depth, const float *a, long rs, long cs,
                                       const float *b, long ldb, float *c, long ldc, const float *bias,
-                                      const float *residual, long ldr, int load_c) {
+                                      const float *residual, long ldr, int load_c, const char *pf, long pf_step) {
     if (cols < PANEL) {
         TILE_SWITCH(1, 0)
     } else if (cs == 1) {
@@ -143,11 +147,20 @@ ICRL_AVX512 static void gemm_core(long m, long n, long depth, const float *a, lo
             for (long p = 0; p * PANEL < n; p++) {
                 long j0 = p * PANEL, cols = n - j0;
                 const float *bp = bop.b + p * bop.panel_stride + k0 * bop.ldb;
+                // The next panel's kk rows, when it is a packed panel (panel_stride > 64:
+                // contiguous rows of 64 floats, 4 lines each): the first four tiles
+                // prefetch a quarter each, one line per step.
+                const int packed_next = bop.ldb == PANEL && (p + 1) * PANEL < n;
+                const char *next = (const char *)(bop.b + (p + 1) * bop.panel_stride + k0 * bop.ldb);
                 for (long i = m0; i < m1; i += TILE_ROWS) {
                     int rows = m1 - i < TILE_ROWS ? (int)(m1 - i) : TILE_ROWS;
+                    long quarter = (i - m0) / TILE_ROWS;
+                    int active = packed_next && m0 == 0 && quarter < 4;
+                    const char *pf = active ? next + quarter * kk * 64 : (const char *)bp;
                     gemm_tile_any(rows, cols, kk, a + i * rs + k0 * cs, rs, cs, bp, bop.ldb, c + i * ldc + j0, ldc,
                                   last && ep.bias ? ep.bias + j0 : NULL,
-                                  last && ep.residual ? ep.residual + i * ep.ldr + j0 : NULL, ep.ldr, load_c);
+                                  last && ep.residual ? ep.residual + i * ep.ldr + j0 : NULL, ep.ldr, load_c,
+                                  pf, active ? 64 : 0);
                     if (last && ep.gelu)
                         gelu_tile(c + i * ldc + j0, ep.slope ? ep.slope + i * ldc + j0 : NULL, ldc, rows, cols);
                 }
