@@ -116,21 +116,17 @@ ICRL_AVX512 static void gemm_tile_any(int rows, long cols, long depth, const flo
     }
 }
 
-/// GELU in place over a finished tile (still in L1), gelu' into `slope` when not NULL. Kept
-/// out of the tile so its 36 specialisations do not each inline a tanh.
-ICRL_AVX512 __attribute__((noinline)) static void gelu_tile(float *c, float *slope, long ldc, int rows, long cols) {
-    for (int r = 0; r < rows; r++)
-        for (long j = 0; j < cols && j < PANEL; j += 16) {
-            __mmask16 m = icrl_mask(cols - j);
-            float *cr = c + r * ldc + j;
-            if (slope) {
-                __m512 d, y = icrl_gelu512(_mm512_maskz_loadu_ps(m, cr), &d);
-                _mm512_mask_storeu_ps(cr, m, y);
-                _mm512_mask_storeu_ps(slope + r * ldc + j, m, d);
-            } else {
-                _mm512_mask_storeu_ps(cr, m, icrl_gelu512(_mm512_maskz_loadu_ps(m, cr), NULL));
-            }
-        }
+/// GELU in place over a finished tile (still in L1), gelu' into `slope` when not NULL: the
+/// elementwise kernels row by row, so every GELU rounds alike and the 36 tile
+/// specialisations do not each inline a tanh.
+static void gelu_tile(float *c, float *slope, long ldc, int rows, long cols) {
+    long n = cols < PANEL ? cols : PANEL;
+    for (int r = 0; r < rows; r++) {
+        if (slope)
+            icrl_gelu_forward_slope(c + r * ldc, slope + r * ldc, c + r * ldc, n);
+        else
+            icrl_gelu_forward(c + r * ldc, c + r * ldc, n);
+    }
 }
 
 /// C (m, n) = A (m, depth) · B (depth, n) with the epilogue; depth is split into blocks
