@@ -40,10 +40,16 @@ typedef struct {
 ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const float *a, long rs, long cs,
                            const float *b, long ldb, float *c, long ldc, long cols, const float *bias,
                            const float *residual, long ldr, int load_c, const char *pf, long pf_step) {
+    // Every loop over the tile's rows and columns is unrolled in full, so `acc` stays in
+    // registers: with the epilogue's loops left rolled, clang kept `acc` on the stack (a
+    // 1.5 KB memset and 24 spills per tile call; 5–12% of a train step's time).
     __m512 acc[TILE_ROWS][4];
+    #pragma clang loop unroll(full)
     for (int r = 0; r < TILE_ROWS; r++)
+        #pragma clang loop unroll(full)
         for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
     __mmask16 mk[4];
+    #pragma clang loop unroll(full)
     for (int j = 0; j < 4; j++) mk[j] = masked ? icrl_mask(cols - 16 * j) : (__mmask16)0xFFFF;
     // `layout` (a constant after inlining) spells out A's strides for the two callers, so
     // the loop addresses A with no per-step arithmetic: 1 = rows (cs = 1), 2 = columns
@@ -51,6 +57,7 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
     if (layout == 1) cs = 1;
     if (layout == 2) rs = 1;
     const float *ar[TILE_ROWS];
+    #pragma clang loop unroll(full)
     for (int r = 0; r < TILE_ROWS; r++) ar[r] = a + (r < rows ? r : 0) * rs;
     for (long k = 0; k < depth; k++) {
         const float *bk = b + k * ldb;
@@ -70,6 +77,7 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
             b2 = _mm512_loadu_ps(bk + 32);
             b3 = _mm512_loadu_ps(bk + 48);
         }
+        #pragma clang loop unroll(full)
         for (int r = 0; r < TILE_ROWS; r++) {
             if (r >= rows) break;
             __m512 av = _mm512_set1_ps(layout == 2 ? a[k * cs + r] : ar[r][k * cs]);
@@ -79,9 +87,11 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
             acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);
         }
     }
+    #pragma clang loop unroll(full)
     for (int r = 0; r < TILE_ROWS; r++) {
         if (r >= rows) break;
         float *cr = c + r * ldc;
+        #pragma clang loop unroll(full)
         for (int j = 0; j < 4; j++) {
             __m512 v = acc[r][j];
             if (load_c) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk[j], cr + 16 * j));
