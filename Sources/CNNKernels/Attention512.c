@@ -199,6 +199,10 @@ ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride,
                     if (p) icrl_scale_row(row, i + 1, inv[r]);
                     _mm512_mask_storeu_ps(row + i + 1, icrl_mask(jend - i - 1), _mm512_setzero_ps());
                 }
+                // The next tile's output lines, for writing: in training they sit in an
+                // activation buffer last touched a step ago.
+                for (long r = i0 + TILE; r < i0 + 2 * TILE && r < t; r++)
+                    for (int d = 0; d < hs; d += 16) icrl_prefetchw(o + r * c + d);
                 combine(o + (long)i0 * c, c, tile, tp, 1, rows, v, c3, 0, jend, hs, p ? NULL : inv);
                 if (p) save_tile(p + (long)i0 * t, t, tile, tp, rows, jend);
             }

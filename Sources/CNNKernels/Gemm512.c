@@ -146,10 +146,7 @@ static void gelu_tile(float *c, float *slope, long ldc, int rows, long cols) {
 ICRL_INLINE void prefetch_tile_for_write(float *c, long ldc, long cols) {
     long lines = cols < PANEL ? (cols + 15) / 16 : PANEL / 16;
     for (int r = 0; r < TILE_ROWS; r++)
-        for (long q = 0; q < lines; q++)
-            // PREFETCHW (every AVX-512 CPU has it) without adding a target feature to
-            // the functions this inlines into.
-            __asm__ volatile("prefetchw %0" : : "m"(*(const char *)(c + r * ldc + 16 * q)));
+        for (long q = 0; q < lines; q++) icrl_prefetchw(c + r * ldc + 16 * q);
 }
 
 /// C (m, n) = A (m, depth) · B (depth, n) with the epilogue; depth is split into blocks
@@ -182,7 +179,10 @@ ICRL_AVX512 static void gemm_core(long m, long n, long depth, const float *a, lo
                                   pf, active ? 64 : 0);
                     if (last && ep.gelu)
                         gelu_tile(c + i * ldc + j0, ep.slope ? ep.slope + i * ldc + j0 : NULL, ldc, rows, cols);
-                    if (i + TILE_ROWS < m1) prefetch_tile_for_write(c + (i + TILE_ROWS) * ldc + j0, ldc, cols);
+                    if (i + TILE_ROWS < m1) {
+                        prefetch_tile_for_write(c + (i + TILE_ROWS) * ldc + j0, ldc, cols);
+                        if (last && ep.slope) prefetch_tile_for_write(ep.slope + (i + TILE_ROWS) * ldc + j0, ldc, cols);
+                    }
                 }
             }
         }

@@ -15,6 +15,10 @@ ICRL_INLINE __mmask16 icrl_mask(long n) {
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
 }
 
+/// Asks for the line at p with intent to write (PREFETCHW, on every AVX-512 CPU), through
+/// asm so that callers need no extra target feature.
+ICRL_INLINE void icrl_prefetchw(const void *p) { __asm__ volatile("prefetchw %0" : : "m"(*(const char *)p)); }
+
 /// Transposes a 16 × 16 matrix of dwords held as 16 row vectors.
 ICRL_INLINE void icrl_transpose16x16(__m512i r[16]) {
     __m512i t[16], u[16];
