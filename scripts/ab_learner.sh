@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# A/B two builds of icrl on the learner benchmark, for a change too small to see across
-# runs on a noisy machine: PAIRS pairs of `bench learner --steps 3 --json`, the order
-# alternated per pair, then the median and quartiles of the per-pair ratios B / A for the
-# train step and its phases (below 1: B is faster).
+# A/B two builds of icrl (or two settings of one) on the learner benchmark, for a change
+# too small to see across runs on a noisy machine: PAIRS pairs of `bench learner --steps 3
+# --json`, the order alternated per pair, then the median and quartiles of the per-pair
+# ratios B / A for the train step and the phases both report (below 1: B is faster).
+# Each side is a path to icrl, optionally followed by flags for `bench learner`.
 #   scripts/ab_learner.sh path/to/icrl-A path/to/icrl-B [pairs, default 16]
+#   scripts/ab_learner.sh ".build/release/icrl --separate-passes" .build/release/icrl
 set -euo pipefail
-A="$1"; B="$2"; PAIRS="${3:-16}"
+read -r -a A <<< "$1"; read -r -a B <<< "$2"; PAIRS="${3:-16}"
 OUT="$(mktemp)"
+run() { "$1" bench learner --steps 3 --json "${@:2}"; }
 for i in $(seq 1 "$PAIRS"); do
-  if (( i % 2 )); then a=$("$A" bench learner --steps 3 --json); b=$("$B" bench learner --steps 3 --json)
-  else b=$("$B" bench learner --steps 3 --json); a=$("$A" bench learner --steps 3 --json); fi
+  if (( i % 2 )); then a=$(run "${A[@]}"); b=$(run "${B[@]}")
+  else b=$(run "${B[@]}"); a=$(run "${A[@]}"); fi
   echo "$a|$b" >> "$OUT"
   echo "pair $i/$PAIRS" >&2
 done
 python3 - "$OUT" <<'PY'
 import json, statistics, sys
 rows = [tuple(json.loads(x) for x in line.strip().split("|")) for line in open(sys.argv[1])]
-for k in ["train_step_ms", "forward_ms", "backward_ms", "target_forward_ms"]:
+keys = ["train_step_ms", "forward_backward_ms", "forward_ms", "backward_ms", "target_forward_ms"]
+for k in [k for k in keys if all(k in a and k in b for a, b in rows)]:
     r = sorted(b[k] / a[k] for a, b in rows)
     print(f"{k}: B/A median {statistics.median(r):.3f}, quartiles {r[len(r) // 4]:.3f}-{r[3 * len(r) // 4]:.3f}; "
           f"A median {statistics.median(a[k] for a, b in rows):.1f} ms, B median {statistics.median(b[k] for a, b in rows):.1f} ms")

@@ -40,15 +40,8 @@ public final class DQNLearner {
     /// (B) the window comes from a demonstrator's trial
     var demonstrator: [Bool]
     let demonstratorValues: Set<UInt32>
-    /// imitationMask: (B, T)
-    var imitationMask: [Float]
-    /// actions, targets, mask: (B, T)
-    var actions: [Int32]
-    var targetValues: [Float]
-    var mask: [Float]
-    /// qTarget, dQ: (B, T, A)
-    var qTarget: [Float]
-    var dQ: [Float]
+    /// Actions, targets, masks and target Q-values of the sampled batch
+    let loss: DQNBatchLoss
 
     public init(config: DQNConfig, tokenizer: Tokenizer, model: TransformerConfig, seed: UInt64) throws {
         precondition(config.windowLength <= model.contextLength, "windowLength exceeds the model's context")
@@ -66,12 +59,7 @@ public final class DQNLearner {
         endsTrial = [Bool](repeating: false, count: batch)
         demonstrator = [Bool](repeating: false, count: batch)
         demonstratorValues = Set(config.imitationBehaviours.map(\.wireValue))
-        imitationMask = [Float](repeating: 0, count: batch * time)
-        actions = [Int32](repeating: 0, count: batch * time)
-        targetValues = [Float](repeating: 0, count: batch * time)
-        mask = [Float](repeating: 0, count: batch * time)
-        qTarget = [Float](repeating: 0, count: batch * time * model.actions)
-        dQ = [Float](repeating: 0, count: batch * time * model.actions)
+        loss = DQNBatchLoss(batch: batch, time: time, actionCount: model.actions)
         online.reserveTraining(batch: batch, time: time)
         target.reserveInference(batch: batch, time: time)
     }
@@ -100,70 +88,29 @@ public final class DQNLearner {
         return true
     }
 
-    /// One DQN update on the sampled batch.
+    /// One DQN update on the sampled batch: target-network Q-values, then the online
+    /// network's forward pass, loss and backward pass block by block
+    /// (`Transformer.trainingPass`), then AdamW and the target update.
     public func trainOnSampledBatch() -> UpdateStats {
-        let a = online.config.actions
-        let q = tokens.withUnsafeBufferPointer { online.forward(tokens: $0, batch: batch, time: time) }
-        tokens.withUnsafeBufferPointer { t in
-            qTarget.withUnsafeMutableBufferPointer { target.predict(tokens: t, batch: batch, time: time, into: $0) }
-        }
-        let targetsRule = config.targets
-        var qSum: Double = 0, targetSum: Double = 0, count = 0
-        for b in 0..<batch {
-            let n = lengths[b], row = b * time
-            for t in 0..<time { actions[row + t] = t < n ? Int32(steps[row + t].action) : 0 }
-            steps.withUnsafeBufferPointer { s in
-                targetValues.withUnsafeMutableBufferPointer { tv in
-                    mask.withUnsafeMutableBufferPointer { m in
-                        qTarget.withUnsafeBufferPointer { qt in
-                            targetsRule.fill(
-                                targets: tv.baseAddress! + row, mask: m.baseAddress! + row,
-                                window: UnsafeBufferPointer(rebasing: s[row..<(row + n)]),
-                                qOnline: q.baseAddress! + row * a, qTarget: qt.baseAddress! + row * a,
-                                actions: a, endsTrial: endsTrial[b])
-                        }
-                    }
-                }
-            }
-            for t in n..<time {
-                mask[row + t] = 0
-                targetValues[row + t] = 0
-            }
-            for t in 0..<n where mask[row + t] != 0 {
-                qSum += Double(q[(row + t) * a + Int(actions[row + t])])
-                targetSum += Double(targetValues[row + t])
-                count += 1
-            }
-        }
-        let loss = dQ.withUnsafeMutableBufferPointer { d in
-            actions.withUnsafeBufferPointer { ac in
-                targetValues.withUnsafeBufferPointer { tv in
-                    mask.withUnsafeBufferPointer { m in
-                        QRegressionLoss.compute(
-                            kind: config.lossKind, dQ: d, q: q, actions: ac, targets: tv, mask: m,
-                            positions: batch * time, actionCount: a)
-                    }
-                }
-            }
-        }
-        var imitationLoss: Float = 0
+        let time = self.time, batch = self.batch, lengths = self.lengths, endsTrial = self.endsTrial
+        tokens.withUnsafeBufferPointer { target.predict(tokens: $0, batch: batch, time: time, into: loss.qTarget) }
         let demonstrators = demonstrator.filter { $0 }.count
-        if config.imitationWeight > 0 && demonstrators > 0 {
-            for b in 0..<batch {
-                let on: Float = demonstrator[b] ? 1 : 0
-                for t in 0..<time { imitationMask[b * time + t] = t < lengths[b] ? on : 0 }
-            }
-            imitationLoss = dQ.withUnsafeMutableBufferPointer { d in
-                actions.withUnsafeBufferPointer { ac in
-                    imitationMask.withUnsafeBufferPointer { m in
-                        MarginImitationLoss.accumulate(
-                            dQ: d, q: q, actions: ac, mask: m, positions: batch * time, actionCount: a,
-                            margin: config.imitationMargin, weight: config.imitationWeight)
-                    }
+        let imitating = config.imitationWeight > 0 && demonstrators > 0
+        let rule = config.targets, kind = config.lossKind
+        let imitation = imitating ? (margin: config.imitationMargin, weight: config.imitationWeight) : nil
+        steps.withUnsafeBufferPointer { s in
+            loss.prepare(steps: s, lengths: lengths, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule,
+                         imitating: imitating)
+            tokens.withUnsafeBufferPointer { tk in
+                _ = online.trainingPass(tokens: tk, batch: batch, time: time) { seqs, q, dQ in
+                    loss.blockGradient(seqs, q: q, dQ: dQ, steps: s, lengths: lengths, endsTrial: endsTrial, rule: rule,
+                                       kind: kind, imitation: imitation)
                 }
             }
         }
-        dQ.withUnsafeBufferPointer { online.backward(dQ: $0) }
+        // Summed in sequence order: the same whichever thread ran which block.
+        let lossValue = loss.losses.reduce(0, +), imitationLoss = loss.imitationLosses.reduce(0, +)
+        let qSum = loss.qSums.reduce(0, +), targetSum = loss.targetSums.reduce(0, +), count = loss.counts.reduce(0, +)
         let warm = config.warmupUpdates > 0 ? min(1, Float(updates + 1) / Float(config.warmupUpdates)) : 1
         let norm = optimizer.update(parameters: online.parameters, gradients: online.gradients, learningRate: config.learningRate * warm)
         updates += 1
@@ -174,7 +121,7 @@ public final class DQNLearner {
         }
         let tokensTrained = lengths.reduce(0, +)
         return UpdateStats(
-            loss: loss, meanQ: count > 0 ? Float(qSum / Double(count)) : 0,
+            loss: lossValue, meanQ: count > 0 ? Float(qSum / Double(count)) : 0,
             meanTarget: count > 0 ? Float(targetSum / Double(count)) : 0, gradNorm: norm, tokens: tokensTrained,
             imitationLoss: imitationLoss, demonstratorFraction: Float(demonstrators) / Float(batch))
     }

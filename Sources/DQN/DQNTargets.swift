@@ -25,6 +25,27 @@ public struct DQNTargets: Sendable {
         self.bootstrap = bootstrap
     }
 
+    /// The discount between token `t` and the next one: 0 where nothing follows.
+    @inlinable
+    func discount(after step: TrialStep, isLast: Bool, endsTrial: Bool) -> Float {
+        guard step.endsEpisode else { return gamma }
+        // Per-episode: nothing follows. Trial: the next episode's first token follows,
+        // except after the trial's very last step.
+        return (bootstrap == .trial && !(isLast && endsTrial)) ? gammaAcrossEpisodes : 0
+    }
+
+    /// Writes the mask `fill` writes, without the targets: which tokens have a target
+    /// depends on the window alone, not on Q, so a learner can know the loss's normaliser
+    /// before it runs the online network.
+    @inlinable
+    public func fillMask(mask: UnsafeMutablePointer<Float>, window: UnsafeBufferPointer<TrialStep>, endsTrial: Bool) {
+        let count = window.count
+        for t in 0..<count {
+            let isLast = t + 1 == count
+            mask[t] = discount(after: window[t], isLast: isLast, endsTrial: endsTrial) == 0 || !isLast ? 1 : 0
+        }
+    }
+
     /// Fills the targets of one window.
     ///
     /// - Parameters:
@@ -45,16 +66,8 @@ public struct DQNTargets: Sendable {
         for t in 0..<count {
             let step = window[t]
             let reward = Float(step.reward) * rewardScale
-            let endsEpisode = step.endsEpisode
             let isLast = t + 1 == count
-            let discount: Float
-            if endsEpisode {
-                // Per-episode: nothing follows. Trial: the next episode's first token follows,
-                // except after the trial's very last step.
-                discount = (bootstrap == .trial && !(isLast && endsTrial)) ? gammaAcrossEpisodes : 0
-            } else {
-                discount = gamma
-            }
+            let discount = discount(after: step, isLast: isLast, endsTrial: endsTrial)
             if discount == 0 {
                 targets[t] = reward
                 mask[t] = 1

@@ -3,18 +3,22 @@ import COpenBLAS
 import Foundation
 
 /// Throughput figures for `icrl bench learner|actor`, each with its baseline measured in
-/// the same run. Values are numbers except `openblas_core` (a string).
+/// the same run. Values are numbers except `openblas_core` and `passes` (strings).
 public enum NNBenchmark {
-    /// One DQN update at `config`: online forward, masked regression loss, backward,
-    /// AdamW, target-network forward (inference path) and Polyak update, on random tokens.
+    /// One DQN update at `config`: target-network forward (inference path), online forward,
+    /// masked Huber loss, backward, AdamW and Polyak update, on random tokens.
     ///
     /// Figures: `train_step_ms` (median after `warmup` steps), its phases
-    /// (`forward_ms`, `backward_ms`, `adam_ms`, `target_forward_ms`), `train_gflops`
-    /// (`trainStepFlops` / time), `sgemm_peak_gflops`, `peak_rss_mb` (VmHWM),
-    /// `parameters`, `batch`, `time`, `threads`, `openblas_threads`, `openblas_core`.
+    /// (`target_forward_ms`, `forward_backward_ms`, and with `separatePasses` also
+    /// `forward_ms` and `backward_ms`, then `adam_ms`), `train_gflops` (`trainStepFlops` /
+    /// time), `sgemm_peak_gflops`, `peak_rss_mb` (VmHWM), `parameters`, `batch`, `time`,
+    /// `passes`, `threads`, `openblas_threads`, `openblas_core`.
+    ///
+    /// `separatePasses` times `forward` then `backward(dQ:)` over the whole batch instead of
+    /// the learner's block-by-block `trainingPass` (same arithmetic, for comparison).
     public static func learner(
         config: TransformerConfig = .reference, batch: Int = 32, time: Int? = nil, steps: Int = 10, warmup: Int = 3,
-        pool: WorkerPool = .shared
+        separatePasses: Bool = false, pool: WorkerPool = .shared
     ) throws -> [String: Any] {
         let t = time ?? config.contextLength
         let online = try Transformer(config: config, seed: 1, pool: pool)
@@ -29,35 +33,53 @@ public enum NNBenchmark {
             targets.append(Float(random.nextGaussian()))
         }
         for i in stride(from: t - 1, to: n, by: t) { mask[i] = 0 }
+        let maskWeight = mask.withUnsafeBufferPointer { QRegressionLoss.totalMaskWeight($0) }
         var dQ = [Float](repeating: 0, count: n * a), targetQ = dQ
-        var phases: [String: [Double]] = ["forward_ms": [], "backward_ms": [], "adam_ms": [], "target_forward_ms": [], "train_step_ms": []]
+        var phases: [String: [Double]] = ["forward_backward_ms": [], "adam_ms": [], "target_forward_ms": [], "train_step_ms": []]
+        if separatePasses {
+            phases["forward_ms"] = []
+            phases["backward_ms"] = []
+        }
         for iteration in 0..<(warmup + steps) {
             let t0 = now()
-            let q = tokens.withUnsafeBufferPointer { online.forward(tokens: $0, batch: batch, time: t) }
-            dQ.withUnsafeMutableBufferPointer { d in
-                actions.withUnsafeBufferPointer { ap in
-                    targets.withUnsafeBufferPointer { tp in
-                        mask.withUnsafeBufferPointer { mp in
-                            _ = QRegressionLoss.compute(kind: .huber(delta: 1), dQ: d, q: q, actions: ap, targets: tp, mask: mp,
-                                                        positions: n, actionCount: a)
+            tokens.withUnsafeBufferPointer { tp in targetQ.withUnsafeMutableBufferPointer { target.predict(tokens: tp, batch: batch, time: t, into: $0) } }
+            let t1 = now()
+            var tForward = t1
+            actions.withUnsafeBufferPointer { ap in
+                targets.withUnsafeBufferPointer { tp in
+                    mask.withUnsafeBufferPointer { mp in
+                        // The loss of sequences `s`: its rows of actions, targets and mask.
+                        let loss = { (s: Range<Int>, q: UnsafeBufferPointer<Float>, d: UnsafeMutableBufferPointer<Float>) in
+                            let rows = (s.lowerBound * t)..<(s.upperBound * t)
+                            _ = QRegressionLoss.compute(
+                                kind: .huber(delta: 1), dQ: d, q: q, actions: UnsafeBufferPointer(rebasing: ap[rows]),
+                                targets: UnsafeBufferPointer(rebasing: tp[rows]), mask: UnsafeBufferPointer(rebasing: mp[rows]),
+                                positions: rows.count, actionCount: a, totalWeight: maskWeight)
+                        }
+                        if separatePasses {
+                            let q = tokens.withUnsafeBufferPointer { online.forward(tokens: $0, batch: batch, time: t) }
+                            dQ.withUnsafeMutableBufferPointer { loss(0..<batch, q, $0) }
+                            tForward = now()
+                            dQ.withUnsafeBufferPointer { online.backward(dQ: $0) }
+                        } else {
+                            tokens.withUnsafeBufferPointer { online.trainingPass(tokens: $0, batch: batch, time: t, lossGradient: loss) }
                         }
                     }
                 }
             }
-            let t1 = now()
-            dQ.withUnsafeBufferPointer { online.backward(dQ: $0) }
             let t2 = now()
             optimizer.update(parameters: online.parameters, gradients: online.gradients)
-            let t3 = now()
-            tokens.withUnsafeBufferPointer { tp in targetQ.withUnsafeMutableBufferPointer { target.predict(tokens: tp, batch: batch, time: t, into: $0) } }
             try target.polyakUpdate(from: online, tau: 0.005)
-            let t4 = now()
+            let t3 = now()
             if iteration >= warmup {
-                phases["forward_ms"]!.append((t1 - t0) * 1e3)
-                phases["backward_ms"]!.append((t2 - t1) * 1e3)
+                phases["target_forward_ms"]!.append((t1 - t0) * 1e3)
+                phases["forward_backward_ms"]!.append((t2 - t1) * 1e3)
+                if separatePasses {
+                    phases["forward_ms"]!.append((tForward - t1) * 1e3)
+                    phases["backward_ms"]!.append((t2 - tForward) * 1e3)
+                }
                 phases["adam_ms"]!.append((t3 - t2) * 1e3)
-                phases["target_forward_ms"]!.append((t4 - t3) * 1e3)
-                phases["train_step_ms"]!.append((t4 - t0) * 1e3)
+                phases["train_step_ms"]!.append((t3 - t0) * 1e3)
             }
         }
         var figures: [String: Any] = phases.mapValues(median)
@@ -70,6 +92,7 @@ public enum NNBenchmark {
         figures["parameters"] = online.parameterCount
         figures["batch"] = batch
         figures["time"] = t
+        figures["passes"] = separatePasses ? "separate" : "block-by-block"
         figures.merge(environment(pool: pool)) { a, _ in a }
         return figures
     }

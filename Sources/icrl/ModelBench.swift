@@ -6,16 +6,24 @@ struct LearnerBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learner",
         abstract: "DQN train step (online forward + backward + AdamW + target forward), batch 32 x 256, reference config.",
-        discussion: "Prints train_step_ms and its phases, train_gflops, sgemm_peak_gflops (same run), peak_rss_mb. Compare with PyTorch: scripts/nn_vs_pytorch.sh."
+        discussion: """
+            Prints train_step_ms and its phases, train_gflops, sgemm_peak_gflops (same run), peak_rss_mb. \
+            The online network trains block by block (forward, loss, backward per ~512 rows, as the learner \
+            does); --separate-passes times a whole-batch forward then a whole-batch backward instead. \
+            Compare with PyTorch: scripts/nn_vs_pytorch.sh.
+            """
     )
 
     @Option(help: "Timed steps (median reported).")
     var steps = 10
 
+    @Flag(help: "Time forward over the whole batch, then backward (the two-pass API), instead of the learner's block-by-block training pass.")
+    var separatePasses = false
+
     @OptionGroup var output: BenchOutputOptions
 
     func run() throws {
-        var figures = try NNBenchmark.learner(steps: steps)
+        var figures = try NNBenchmark.learner(steps: steps, separatePasses: separatePasses)
         figures["bench"] = "learner"
         try output.emit(figures)
     }

@@ -37,6 +37,8 @@ final class TrainingWorkspace {
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>
     /// (N, A) Q-values
     let q: UnsafeMutablePointer<Float>
+    /// (N, A) ∂loss/∂Q of a `trainingPass`
+    let dQ: UnsafeMutablePointer<Float>
     /// (N, K) the tokens of the last forward pass, kept for the embedding backward
     let tokens: UnsafeMutablePointer<Int32>
     /// (N) position of each row (t), for learned position embeddings
@@ -63,7 +65,7 @@ final class TrainingWorkspace {
         let perLayer = [n * c, n, n, 3 * n * c, batch * h * time * time, n * c, n * c, n * c, n, n, n * m, n * m, n * c]
         var sizes = [n * c]
         for _ in 0..<config.layers { sizes += perLayer }
-        sizes += [n * c, n, n, n * config.actions, n * k, n]
+        sizes += [n * c, n, n, n * config.actions, n * config.actions, n * k, n]
         sizes += [n * c, n * c, n * c, 3 * n * c, n * m, shards * time * time]
         arena = FloatArena(sizes: sizes)
         encoded = arena.take(n * c)
@@ -80,6 +82,7 @@ final class TrainingWorkspace {
         lnfMean = arena.take(n)
         lnfRstd = arena.take(n)
         q = arena.take(n * config.actions)
+        dQ = arena.take(n * config.actions)
         tokens = UnsafeMutableRawPointer(arena.take(n * k)).bindMemory(to: Int32.self, capacity: n * k)
         positions = UnsafeMutableRawPointer(arena.take(n)).bindMemory(to: Int32.self, capacity: n)
         dres = arena.take(n * c)

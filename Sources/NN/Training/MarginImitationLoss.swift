@@ -17,16 +17,18 @@ public enum MarginImitationLoss {
     ///   - actionCount: A
     ///   - margin: m, in the same units as Q
     ///   - weight: λ, the loss's weight beside the TD loss
+    ///   - totalWeight: the mask's total weight over the whole batch, when these positions
+    ///     are one block of it (`Transformer.trainingPass`); nil: the sum of `mask`
     @discardableResult
     public static func accumulate(
         dQ: UnsafeMutableBufferPointer<Float>, q: UnsafeBufferPointer<Float>,
         actions: UnsafeBufferPointer<Int32>, mask: UnsafeBufferPointer<Float>,
-        positions n: Int, actionCount a: Int, margin: Float, weight: Float
+        positions n: Int, actionCount a: Int, margin: Float, weight: Float, totalWeight: Double? = nil
     ) -> Float {
         precondition(q.count == n * a && dQ.count == n * a, "q and dQ need (B, T, A) = \(n * a) values")
         precondition(actions.count == n && mask.count == n, "actions and mask need (B, T) = \(n) values")
-        var total: Double = 0, weights: Double = 0
-        for i in 0..<n { weights += Double(mask[i]) }
+        var total: Double = 0
+        let weights = totalWeight ?? QRegressionLoss.totalMaskWeight(mask)
         guard weights > 0 else { return 0 }
         let scale = weight / Float(weights)
         for i in 0..<n where mask[i] != 0 {

@@ -21,17 +21,19 @@ public enum QRegressionLoss {
     ///   - mask: (B, T)
     ///   - positions: B·T
     ///   - actionCount: A
-    /// - Returns: the mean loss over the mask's total weight.
+    ///   - totalWeight: the mask's total weight over the whole batch, when these positions
+    ///     are one block of it (`Transformer.trainingPass`); nil: the sum of `mask`
+    /// - Returns: the mean loss over the mask's total weight (for a block: its share of
+    ///   the batch's mean loss).
     @discardableResult
     public static func compute(
         kind: Kind, dQ: UnsafeMutableBufferPointer<Float>, q: UnsafeBufferPointer<Float>,
         actions: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Float>, mask: UnsafeBufferPointer<Float>,
-        positions n: Int, actionCount a: Int
+        positions n: Int, actionCount a: Int, totalWeight: Double? = nil
     ) -> Float {
         precondition(q.count == n * a && dQ.count == n * a, "q and dQ need (B, T, A) = \(n * a) values")
         precondition(actions.count == n && targets.count == n && mask.count == n, "actions, targets and mask need (B, T) = \(n) values")
-        var weight: Double = 0
-        for i in 0..<n { weight += Double(mask[i]) }
+        let weight = totalWeight ?? totalMaskWeight(mask)
         let scale = 1 / Float(max(weight, 1))
         dQ.update(repeating: 0)
         var total: Double = 0
@@ -57,6 +59,13 @@ public enum QRegressionLoss {
             dQ[i * a + action] = mask[i] * slope * scale
         }
         return Float(total) * scale
+    }
+
+    /// Σ mask, the normaliser `compute` uses (in Double, like `compute`'s own sum).
+    public static func totalMaskWeight(_ mask: UnsafeBufferPointer<Float>) -> Double {
+        var weight: Double = 0
+        for m in mask { weight += Double(m) }
+        return weight
     }
 
     /// `compute` for arrays; returns the loss and dQ.

@@ -1,0 +1,77 @@
+import Synchronization
+import Testing
+@testable import NN
+
+/// `Transformer.trainingPass` (forward, loss, backward block by block) against the
+/// two-pass API it replaces in the learner.
+@Suite("Training pass")
+struct TrainingPassTests {
+    /// b = 40 sequences of 32 tokens: three cache blocks (16, 16, 8 sequences), so each of
+    /// two threads runs more than one block through its own activation region; b = 20: two
+    /// blocks, too few rows for a region per thread, so the blocks keep their own rows.
+    @Test("same Q-values and bit-identical gradients as forward + backward", arguments: [(40, 1), (40, 2), (20, 2)])
+    func matchesTwoPasses(batch b: Int, threads: Int) throws {
+        let config = smallConfig(context: 32)
+        let t = 32, a = config.actions
+        let model = try Transformer(config: config, seed: 3, pool: WorkerPool(threads: threads))
+        randomizeParameters(model, seed: 4)
+        var random = TestRandom(5)
+        let tokens = random.tokens(b * t, config: config)
+        let actions = (0..<(b * t)).map { _ in Int32(random.int(a)) }
+        let targets = random.floats(b * t)
+        let mask: [Float] = (0..<(b * t)).map { $0 % t == t - 1 || $0 % 5 == 0 ? 0 : 1 }
+        let total = mask.withUnsafeBufferPointer { QRegressionLoss.totalMaskWeight($0) }
+
+        let q = model.forward(tokens: tokens, batch: b, time: t)
+        let (loss, dQ) = QRegressionLoss.compute(kind: .huber(delta: 1), q: q, actions: actions, targets: targets, mask: mask, actionCount: a)
+        model.backward(dQ: dQ)
+        let gradients = model.gradients.toArray()
+
+        let seen = Mutex([Int](repeating: 0, count: b)), losses = Mutex([Float](repeating: 0, count: b))
+        let fused = actions.withUnsafeBufferPointer { ap in
+            targets.withUnsafeBufferPointer { tp in
+                mask.withUnsafeBufferPointer { mp in
+                    model.trainingPass(tokens: tokens, batch: b, time: t) { s, q, d in
+                        let rows = (s.lowerBound * t)..<(s.upperBound * t)
+                        let l = QRegressionLoss.compute(
+                            kind: .huber(delta: 1), dQ: d, q: q, actions: UnsafeBufferPointer(rebasing: ap[rows]),
+                            targets: UnsafeBufferPointer(rebasing: tp[rows]), mask: UnsafeBufferPointer(rebasing: mp[rows]),
+                            positions: rows.count, actionCount: a, totalWeight: total)
+                        seen.withLock { for i in s { $0[i] += 1 } }
+                        losses.withLock { $0[s.lowerBound] = l }
+                    }
+                }
+            }
+        }
+        #expect(seen.withLock { $0 } == [Int](repeating: 1, count: b), "every sequence in exactly one block")
+        #expect(fused == q)
+        #expect(model.gradients.toArray() == gradients)
+        #expect(abs(losses.withLock { $0.reduce(0, +) } - loss) < 1e-5 * max(1, abs(loss)))
+        // Reruns are bitwise equal whatever order the threads take the blocks in.
+        for _ in 0..<2 {
+            _ = model.trainingPass(tokens: tokens, batch: b, time: t) { s, _, d in
+                let rows = (s.lowerBound * t * a)..<(s.upperBound * t * a)
+                for (i, r) in rows.enumerated() { d[i] = dQ[r] }
+            }
+            #expect(model.gradients.toArray() == gradients)
+        }
+    }
+
+    @Test("accumulates when asked, and a backward after it is refused by design")
+    func accumulation() throws {
+        let config = smallConfig(context: 8)
+        let model = try Transformer(config: config, seed: 5)
+        var random = TestRandom(6)
+        let tokens = random.tokens(2 * 7, config: config)
+        let dQ = random.floats(2 * 7 * config.actions)
+        let copy: Transformer.BlockLossGradient = { s, _, d in
+            for i in 0..<d.count { d[i] = dQ[s.lowerBound * 7 * config.actions + i] }
+        }
+        _ = model.trainingPass(tokens: tokens, batch: 2, time: 7, lossGradient: copy)
+        let once = model.gradients.toArray()
+        _ = model.trainingPass(tokens: tokens, batch: 2, time: 7, accumulate: true, lossGradient: copy)
+        let largest = once.reduce(0) { max($0, abs($1)) }
+        #expect(maxAbsDiff(model.gradients.toArray(), once.map { 2 * $0 }) < 1e-6 * max(1, largest))
+        #expect(model.lastForward == nil, "the activations were overwritten block by block")
+    }
+}
