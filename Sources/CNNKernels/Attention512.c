@@ -26,9 +26,15 @@
 ICRL_INLINE void scores_tile_n(float *s, long lds, const float *a, long lda, int rows,
                                const float *bt, long ldbt, long j0, long jend, int hs, float scale,
                                __m512 *vmax, long diag, const int nv) {
+    // Every loop over the tile's rows is unrolled in full (rows past `rows` skipped by a
+    // constant test), so the accumulators and `vmax` stay in registers: with the epilogue
+    // looping to a run-time `rows`, clang kept them on the stack (101 zmm stack accesses
+    // in the forward kernel).
     const float *ar[TILE];
+    #pragma clang loop unroll(full)
     for (int r = 0; r < TILE; r++) ar[r] = a + (r < rows ? r : 0) * lda;
     __m512 acc0[TILE], acc1[TILE];
+    #pragma clang loop unroll(full)
     for (int r = 0; r < TILE; r++) {
         acc0[r] = _mm512_setzero_ps();
         acc1[r] = _mm512_setzero_ps();
@@ -36,6 +42,7 @@ ICRL_INLINE void scores_tile_n(float *s, long lds, const float *a, long lda, int
     const float *b = bt + j0;
     for (int d = 0; d < hs; d++) {
         __m512 b0 = _mm512_loadu_ps(b + d * ldbt), b1 = nv == 2 ? _mm512_loadu_ps(b + d * ldbt + 16) : b0;
+        #pragma clang loop unroll(full)
         for (int r = 0; r < TILE; r++) {
             __m512 x = _mm512_set1_ps(ar[r][d]);
             acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
@@ -44,7 +51,9 @@ ICRL_INLINE void scores_tile_n(float *s, long lds, const float *a, long lda, int
     }
     __mmask16 m0 = icrl_mask(jend - j0), m1 = icrl_mask(jend - j0 - 16);
     __m512 vs = _mm512_set1_ps(scale);
-    for (int r = 0; r < rows; r++) {
+    #pragma clang loop unroll(full)
+    for (int r = 0; r < TILE; r++) {
+        if (r >= rows) break;
         __m512 s0 = _mm512_mul_ps(acc0[r], vs), s1 = _mm512_mul_ps(acc1[r], vs);
         _mm512_mask_storeu_ps(s + r * lds + j0, m0, s0);
         _mm512_mask_storeu_ps(s + r * lds + j0 + 16, m1, s1);
@@ -74,8 +83,10 @@ ICRL_INLINE void combine_pass(float *out, long ldo, const float *c, long cr, lon
                               const float *v, long ldv, long jbegin, long jend, int d0, const int nv,
                               const float *rowscale) {
     const float *cp[TILE];
+    #pragma clang loop unroll(full)
     for (int r = 0; r < TILE; r++) cp[r] = c + (r < rows ? r : 0) * cr;
     __m512 acc0[TILE], acc1[TILE];
+    #pragma clang loop unroll(full)
     for (int r = 0; r < TILE; r++) {
         acc0[r] = _mm512_setzero_ps();
         acc1[r] = _mm512_setzero_ps();
@@ -85,13 +96,16 @@ ICRL_INLINE void combine_pass(float *out, long ldo, const float *c, long cr, lon
         __m512 b0 = _mm512_loadu_ps(vr);
         __m512 b1 = nv == 2 ? _mm512_loadu_ps(vr + 16) : _mm512_setzero_ps();
         long cjj = j * cj;
+        #pragma clang loop unroll(full)
         for (int r = 0; r < TILE; r++) {
             __m512 x = _mm512_set1_ps(cp[r][cjj]);
             acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
             if (nv == 2) acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
         }
     }
-    for (int r = 0; r < rows; r++) {
+    #pragma clang loop unroll(full)
+    for (int r = 0; r < TILE; r++) {
+        if (r >= rows) break;
         __m512 k = _mm512_set1_ps(rowscale ? rowscale[r] : 1.0f);
         _mm512_storeu_ps(out + r * ldo + d0, _mm512_mul_ps(acc0[r], k));
         if (nv == 2) _mm512_storeu_ps(out + r * ldo + d0 + 16, _mm512_mul_ps(acc1[r], k));
@@ -185,9 +199,13 @@ ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride,
                 int rows = t - i0 < TILE ? t - i0 : TILE;
                 long jend = i0 + rows;
                 __m512 vmax[TILE];
+                #pragma clang loop unroll(full)
                 for (int r = 0; r < TILE; r++) vmax[r] = _mm512_set1_ps(-INFINITY);
                 for (long j0 = 0; j0 < jend; j0 += 32)
                     scores_tile(tile, tp, q + i0 * c3, c3, rows, kt, tp, j0, jend, hs, scale, vmax, i0);
+                float rowmax[TILE];
+                #pragma clang loop unroll(full)
+                for (int r = 0; r < TILE; r++) rowmax[r] = _mm512_reduce_max_ps(vmax[r]);
                 // Softmax: one exp-and-sum pass per row. Training keeps normalised
                 // probabilities for the backward pass; inference (att_stride 0) scales the
                 // output rows instead.
@@ -195,7 +213,7 @@ ICRL_AVX512 void icrl_attention_forward(float *out, float *att, long att_stride,
                 for (int r = 0; r < rows; r++) {
                     long i = i0 + r;
                     float *row = tile + r * tp;
-                    inv[r] = 1.0f / icrl_exp_sum_row(row, i + 1, _mm512_reduce_max_ps(vmax[r]));
+                    inv[r] = 1.0f / icrl_exp_sum_row(row, i + 1, rowmax[r]);
                     if (p) icrl_scale_row(row, i + 1, inv[r]);
                     _mm512_mask_storeu_ps(row + i + 1, icrl_mask(jend - i - 1), _mm512_setzero_ps());
                 }

@@ -213,6 +213,26 @@ ICRL_AVX512 void icrl_bias_backward(float *dbias, const float *dout, long n, int
     }
 }
 
+ICRL_AVX512 void icrl_rotary(float *x, long row_stride, long rows, int chunks, int head_size, const float *cos,
+                             const float *sin, long cos_row_stride, int inverse) {
+    const int half = head_size / 2;
+    for (long r = 0; r < rows; r++) {
+        const float *c = cos + r * cos_row_stride, *s = sin + r * cos_row_stride;
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            float *p = x + r * row_stride + (long)chunk * head_size;
+            for (int i = 0; i < half; i += 16) {
+                __mmask16 m = icrl_mask(half - i);
+                __m512 x1 = _mm512_maskz_loadu_ps(m, p + i), x2 = _mm512_maskz_loadu_ps(m, p + half + i);
+                __m512 vc = _mm512_maskz_loadu_ps(m, c + i), vs = _mm512_maskz_loadu_ps(m, s + i);
+                // Forward (x₁ cos − x₂ sin, x₂ cos + x₁ sin); inverse: sin negated.
+                if (inverse) vs = _mm512_sub_ps(_mm512_setzero_ps(), vs);
+                _mm512_mask_storeu_ps(p + i, m, _mm512_sub_ps(_mm512_mul_ps(x1, vc), _mm512_mul_ps(x2, vs)));
+                _mm512_mask_storeu_ps(p + half + i, m, _mm512_add_ps(_mm512_mul_ps(x2, vc), _mm512_mul_ps(x1, vs)));
+            }
+        }
+    }
+}
+
 ICRL_AVX512 static float stream_sum_avx512(const float *a, long n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
     for (long i = 0; i < n; i += 64) {
@@ -251,6 +271,12 @@ void icrl_layernorm_forward(float *out, float *mean, float *rstd, const float *i
 void icrl_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                              const float *weight, const float *mean, const float *rstd, long n, int c) {
     (void)dinp; (void)dweight; (void)dbias; (void)dout; (void)inp; (void)weight; (void)mean; (void)rstd; (void)n; (void)c;
+    abort();
+}
+void icrl_rotary(float *x, long row_stride, long rows, int chunks, int head_size, const float *cos,
+                 const float *sin, long cos_row_stride, int inverse) {
+    (void)x; (void)row_stride; (void)rows; (void)chunks; (void)head_size; (void)cos; (void)sin; (void)cos_row_stride;
+    (void)inverse;
     abort();
 }
 void icrl_bias_backward(float *dbias, const float *dout, long n, int oc) { (void)dbias; (void)dout; (void)n; (void)oc; abort(); }

@@ -167,16 +167,26 @@ ICRL_AVX512 static void gemm_core(long m, long n, long depth, const float *a, lo
                 // contiguous rows of 64 floats, 4 lines each): the first four tiles
                 // prefetch a quarter each, one line per step.
                 const int packed_next = bop.ldb == PANEL && (p + 1) * PANEL < n;
+                // The first panel reads each tile's A rows for the first time in this row
+                // block (later panels find them in L2): when those rows are contiguous, the
+                // tiles that prefetch no B ask for the next tile's rows instead, spread
+                // over the k loop (6 rows of kk floats in kk steps: 24 bytes a step).
+                const int a_next = p == 0 && cs == 1 && rs == kk;
                 const char *next = (const char *)(bop.b + (p + 1) * bop.panel_stride + k0 * bop.ldb);
                 for (long i = m0; i < m1; i += TILE_ROWS) {
                     int rows = m1 - i < TILE_ROWS ? (int)(m1 - i) : TILE_ROWS;
                     long quarter = (i - m0) / TILE_ROWS;
                     int active = packed_next && m0 == 0 && quarter < 4;
                     const char *pf = active ? next + quarter * kk * 64 : (const char *)bp;
+                    long pf_step = active ? 64 : 0;
+                    if (!active && a_next && i + TILE_ROWS < m1) {
+                        pf = (const char *)(a + (i + TILE_ROWS) * rs + k0);
+                        pf_step = TILE_ROWS * (long)sizeof(float);
+                    }
                     gemm_tile_any(rows, cols, kk, a + i * rs + k0 * cs, rs, cs, bp, bop.ldb, c + i * ldc + j0, ldc,
                                   last && ep.bias ? ep.bias + j0 : NULL,
                                   last && ep.residual ? ep.residual + i * ep.ldr + j0 : NULL, ep.ldr, load_c,
-                                  pf, active ? 64 : 0);
+                                  pf, pf_step);
                     if (last && ep.gelu)
                         gelu_tile(c + i * ldc + j0, ep.slope ? ep.slope + i * ldc + j0 : NULL, ldc, rows, cols);
                     if (i + TILE_ROWS < m1) {

@@ -37,6 +37,26 @@ struct AVX512KernelTests {
         #expect(dinp == zip(slope, dout).map { $0 * $1 }, "GELU backward is slope ⊙ dout")
     }
 
+    @Test("rotary forward and inverse match the portable kernels and undo each other", arguments: [8, 32, 48])
+    func rotary(headSize hs: Int) {
+        var random = TestRandom(95 + UInt64(hs))
+        let rows = 9, chunks = 3, stride = chunks * hs + 5, half = hs / 2
+        let x = random.floats(rows * stride), angles = random.floats(rows * half, scale: 3)
+        let cos = angles.map { Foundation.cos($0) }, sin = angles.map { Foundation.sin($0) }
+        var fast = x, portable = x
+        icrl_rotary(&fast, stride, rows, Int32(chunks), Int32(hs), cos, sin, half, 0)
+        rotaryForwardPortable(x: &portable, rowStride: stride, rows: rows, chunks: chunks, headSize: hs, cos: cos, sin: sin, cosRowStride: half)
+        #expect(maxAbsDiff(fast, portable) <= 1e-6)
+        for r in 0..<rows {
+            for j in (chunks * hs)..<stride { #expect(fast[r * stride + j] == x[r * stride + j], "columns past the chunks are left alone") }
+        }
+        var back = fast, backPortable = fast
+        icrl_rotary(&back, stride, rows, Int32(chunks), Int32(hs), cos, sin, half, 1)
+        rotaryBackwardPortable(dx: &backPortable, rowStride: stride, rows: rows, chunks: chunks, headSize: hs, cos: cos, sin: sin, cosRowStride: half)
+        #expect(maxAbsDiff(back, backPortable) <= 1e-6)
+        #expect(maxAbsDiff(back, x) <= 1e-5, "the inverse rotation undoes the rotation")
+    }
+
     @Test("bias gradient sums columns into what is there", arguments: [4, 20, 70, 512])
     func biasBackward(columns oc: Int) {
         var random = TestRandom(93)

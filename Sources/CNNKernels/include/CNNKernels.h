@@ -70,6 +70,12 @@ void icrl_layernorm_forward(float *out, float *mean, float *rstd, const float *i
 void icrl_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
                              const float *weight, const float *mean, const float *rstd, long n, int c);
 
+/// Rotary embedding in place (rotate-half: element i of each head chunk pairs with
+/// i + head_size/2), or its inverse (the backward pass) when `inverse`: x: (rows, row_stride),
+/// the first chunks · head_size columns rotated; cos, sin: row r at r · cos_row_stride.
+void icrl_rotary(float *x, long row_stride, long rows, int chunks, int head_size, const float *cos,
+                 const float *sin, long cos_row_stride, int inverse);
+
 /// Bias gradient: dbias[j] += Σ_r dout[r, j]. dout: (n, oc); dbias: (oc)
 void icrl_bias_backward(float *dbias, const float *dout, long n, int oc);
 

@@ -1,3 +1,4 @@
+import CNNKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -66,6 +67,18 @@ func rotaryForward(
     x: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int, chunks: Int, headSize: Int,
     cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, cosRowStride: Int
 ) {
+    if KernelPath.current == .avx512 {
+        return icrl_rotary(x, rowStride, rows, Int32(chunks), Int32(headSize), cos, sin, cosRowStride, 0)
+    }
+    rotaryForwardPortable(x: x, rowStride: rowStride, rows: rows, chunks: chunks, headSize: headSize,
+                          cos: cos, sin: sin, cosRowStride: cosRowStride)
+}
+
+/// The portable `rotaryForward`.
+func rotaryForwardPortable(
+    x: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int, chunks: Int, headSize: Int,
+    cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, cosRowStride: Int
+) {
     let half = headSize / 2
     for r in 0..<rows {
         let c = cos + r * cosRowStride, s = sin + r * cosRowStride
@@ -85,6 +98,18 @@ func rotaryForward(
 /// - dx: (rows, rowStride), as in `rotaryForward`
 /// - cos, sin: (rows, headSize/2)
 func rotaryBackward(
+    dx: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int, chunks: Int, headSize: Int,
+    cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, cosRowStride: Int
+) {
+    if KernelPath.current == .avx512 {
+        return icrl_rotary(dx, rowStride, rows, Int32(chunks), Int32(headSize), cos, sin, cosRowStride, 1)
+    }
+    rotaryBackwardPortable(dx: dx, rowStride: rowStride, rows: rows, chunks: chunks, headSize: headSize,
+                           cos: cos, sin: sin, cosRowStride: cosRowStride)
+}
+
+/// The portable `rotaryBackward`.
+func rotaryBackwardPortable(
     dx: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int, chunks: Int, headSize: Int,
     cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, cosRowStride: Int
 ) {
