@@ -23,8 +23,9 @@ typedef struct {
     long ldb, panel_stride;
 } BOperand;
 
-/// Epilogue of one tile: c = acc (+ c when load_c) (+ bias) (+ residual), then c = gelu(c)
-/// when `gelu`, with gelu'(c) into `slope` (like c, leading dimension ldc) when not NULL.
+/// Epilogue of one tile: c = acc (+ c when load_c) (+ bias) (+ residual) (⊙ mul), then
+/// c = gelu(c) when `gelu`, with gelu'(c) into `slope` (like c, leading dimension ldc) when
+/// not NULL.
 typedef struct {
     int load_c;
     const float *bias;      // (n) or NULL, indexed by output column
@@ -32,6 +33,7 @@ typedef struct {
     long ldr;
     int gelu;
     float *slope;
+    const float *mul;       // like c (leading dimension ldc), multiplied in last, or NULL
 } Epilogue;
 
 /// acc (rows × 64) += A (rows, depth) · B (depth, 64) and the epilogue, for one tile.
@@ -39,7 +41,7 @@ typedef struct {
 /// for a panel narrower than 64 (lanes from `cols`). Inlined with constant rows/masked.
 ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const float *a, long rs, long cs,
                            const float *b, long ldb, float *c, long ldc, long cols, const float *bias,
-                           const float *residual, long ldr, int load_c, const char *pf, long pf_step) {
+                           const float *residual, long ldr, const float *mul, int load_c, const char *pf, long pf_step) {
     // Every loop over the tile's rows and columns is unrolled in full, so `acc` stays in
     // registers: with the epilogue's loops left rolled, clang kept `acc` on the stack (a
     // 1.5 KB memset and 24 spills per tile call; the train step measured 3–12% slower).
@@ -97,6 +99,7 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
             if (load_c) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk[j], cr + 16 * j));
             if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk[j], bias + 16 * j));
             if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mk[j], residual + r * ldr + 16 * j));
+            if (mul) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(mk[j], mul + r * ldc + 16 * j));
             _mm512_mask_storeu_ps(cr + 16 * j, mk[j], v);
         }
     }
@@ -104,7 +107,7 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
 
 #define TILE_CASE(R, M, L)                                                                            \
     case R:                                                                                           \
-        gemm_tile(R, M, L, depth, a, rs, cs, b, ldb, c, ldc, cols, bias, residual, ldr, load_c, pf, pf_step); \
+        gemm_tile(R, M, L, depth, a, rs, cs, b, ldb, c, ldc, cols, bias, residual, ldr, mul, load_c, pf, pf_step); \
         break;
 #define TILE_SWITCH(M, L)                                                                             \
     switch (rows) { TILE_CASE(6, M, L) TILE_CASE(5, M, L) TILE_CASE(4, M, L) TILE_CASE(3, M, L)       \
@@ -114,7 +117,8 @@ ICRL_INLINE void gemm_tile(int rows, int masked, int layout, long depth, const f
 /// panels get the specialised A layouts; the masked tail panel, rarely hot, the general one.
 ICRL_AVX512 static void gemm_tile_any(int rows, long cols, long depth, const float *a, long rs, long cs,
                                       const float *b, long ldb, float *c, long ldc, const float *bias,
-                                      const float *residual, long ldr, int load_c, const char *pf, long pf_step) {
+                                      const float *residual, long ldr, const float *mul, int load_c, const char *pf,
+                                      long pf_step) {
     if (cols < PANEL) {
         TILE_SWITCH(1, 0)
     } else if (cs == 1) {
@@ -185,7 +189,8 @@ ICRL_AVX512 static void gemm_core(long m, long n, long depth, const float *a, lo
                     }
                     gemm_tile_any(rows, cols, kk, a + i * rs + k0 * cs, rs, cs, bp, bop.ldb, c + i * ldc + j0, ldc,
                                   last && ep.bias ? ep.bias + j0 : NULL,
-                                  last && ep.residual ? ep.residual + i * ep.ldr + j0 : NULL, ep.ldr, load_c,
+                                  last && ep.residual ? ep.residual + i * ep.ldr + j0 : NULL, ep.ldr,
+                                  last && ep.mul ? ep.mul + i * ldc + j0 : NULL, load_c,
                                   pf, pf_step);
                     if (last && ep.gelu)
                         gelu_tile(c + i * ldc + j0, ep.slope ? ep.slope + i * ldc + j0 : NULL, ldc, rows, cols);
@@ -239,7 +244,7 @@ void icrl_linear_forward_packed(float *out, const float *inp, const float *packe
                                 const float *residual, long n, int c, int oc) {
     if (n <= 0 || oc <= 0) return;
     BOperand bop = {packed, PANEL, PANEL * (long)c};
-    Epilogue ep = {0, bias, residual, oc, 0, NULL};
+    Epilogue ep = {0, bias, residual, oc, 0, NULL, NULL};
     gemm_core(n, oc, c, inp, c, 1, bop, out, oc, ep, c > 0 ? c : 1);
 }
 
@@ -247,7 +252,7 @@ void icrl_linear_gelu_forward_packed(float *out, float *slope, const float *inp,
                                      const float *bias, long n, int c, int oc) {
     if (n <= 0 || oc <= 0) return;
     BOperand bop = {packed, PANEL, PANEL * (long)c};
-    Epilogue ep = {0, bias, NULL, oc, 1, slope};
+    Epilogue ep = {0, bias, NULL, oc, 1, slope, NULL};
     gemm_core(n, oc, c, inp, c, 1, bop, out, oc, ep, c > 0 ? c : 1);
 }
 
@@ -259,18 +264,23 @@ void icrl_linear_forward(float *out, const float *inp, const float *weight, cons
     icrl_linear_forward_packed(out, inp, packed, bias, residual, n, c, oc);
 }
 
-void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc) {
+void icrl_linear_backward_input_mul(float *dinp, const float *dout, const float *weight, const float *mul, long n,
+                                    int c, int oc) {
     if (n <= 0 || c <= 0) return;
     BOperand bop = {weight, c, PANEL};
-    Epilogue ep = {0, NULL, NULL, 0, 0, NULL};
+    Epilogue ep = {0, NULL, NULL, 0, 0, NULL, mul};
     gemm_core(n, c, oc, dout, oc, 1, bop, dinp, c, ep, oc > 0 ? oc : 1);
+}
+
+void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc) {
+    icrl_linear_backward_input_mul(dinp, dout, weight, NULL, n, c, oc);
 }
 
 void icrl_linear_backward_weight(float *dweight, const float *dout, const float *inp, long n, int c, int oc) {
     if (n <= 0 || c <= 0 || oc <= 0) return;
     // dweight (oc, c) += doutᵀ (oc, n) · inp (n, c): A's element (i, k) is dout[k * oc + i].
     BOperand bop = {inp, c, PANEL};
-    Epilogue ep = {1, NULL, NULL, 0, 0, NULL};
+    Epilogue ep = {1, NULL, NULL, 0, 0, NULL, NULL};
     gemm_core(oc, c, n, dout, 1, oc, bop, dweight, c, ep, DEPTH_BLOCK);
 }
 
@@ -285,6 +295,8 @@ void icrl_linear_gelu_forward_packed(float *out, float *slope, const float *inp,
 void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                          const float *residual, long n, int c, int oc) { abort(); }
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc) { abort(); }
+void icrl_linear_backward_input_mul(float *dinp, const float *dout, const float *weight, const float *mul, long n,
+                                    int c, int oc) { abort(); }
 void icrl_linear_backward_weight(float *dweight, const float *dout, const float *inp, long n, int c, int oc) { abort(); }
 
 #endif

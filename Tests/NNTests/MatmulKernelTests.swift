@@ -67,6 +67,12 @@ struct MatmulKernelTests {
         // The weight gradient runs on fp32 kernels in every mode.
         #expect(Self.worst(dweight, dweightExpected, dweightScale) <= 2e-6, "\(path) dweight")
         #expect(maxAbsDiff(dbias, dbiasExpected) < 1e-4)
+        // A GELU's backward folded into the GEMM: exactly the product, rounded once more.
+        let slope = random.floats(n * c)
+        var scaled = [Float](repeating: .nan, count: n * c)
+        linearBackward(dinp: &scaled, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight,
+                       rows: n, inChannels: c, outChannels: oc, dinpScale: slope, path: path)
+        #expect(scaled == zip(dinp, slope).map { $0 * $1 }, "\(path) dinp ⊙ dinpScale")
     }
 
     @Test("the paths agree with each other on a reference-size layer to the parity bound")

@@ -110,6 +110,10 @@ void icrl_linear_gelu_forward_packed(float *out, float *slope, const float *inp,
 
 /// Linear backward, input part: dinp (n, c) = dout (n, oc) · weight (oc, c), overwritten.
 void icrl_linear_backward_input(float *dinp, const float *dout, const float *weight, long n, int c, int oc);
+/// icrl_linear_backward_input with its result multiplied elementwise by mul (n, c) in the
+/// tile epilogue: a GELU backward (mul = the slope) without another pass over dinp.
+void icrl_linear_backward_input_mul(float *dinp, const float *dout, const float *weight, const float *mul, long n,
+                                    int c, int oc);
 
 /// Linear backward, weight part: dweight (oc, c) += doutᵀ · inp, with dout (n, oc), inp (n, c).
 void icrl_linear_backward_weight(float *dweight, const float *dout, const float *inp, long n, int c, int oc);

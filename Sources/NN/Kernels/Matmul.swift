@@ -83,6 +83,8 @@ func linearGELUForward(
 /// Linear layer backward. Overwrites `dinp`; accumulates into `dweight` and `dbias`.
 ///
 /// - dinp: (N, C), or nil when the input needs no gradient
+/// - dinpScale: (N, C) or nil; when given, dinp is multiplied by it elementwise (the slope of
+///   the GELU before this layer: its backward pass folded into this one)
 /// - dweight: (OC, C)
 /// - dbias: (OC)
 /// - dout: (N, OC)
@@ -91,15 +93,17 @@ func linearGELUForward(
 func linearBackward(
     dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>,
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-    rows n: Int, inChannels c: Int, outChannels oc: Int, path: MatmulPath = .current
+    rows n: Int, inChannels c: Int, outChannels oc: Int, dinpScale: UnsafePointer<Float>? = nil, path: MatmulPath = .current
 ) {
     if let dinp {
         switch path {
         case .bf16x3: icrl_linear_backward_input_amx(dinp, dout, weight, n, Int32(c), Int32(oc))
-        case .fp32: icrl_linear_backward_input(dinp, dout, weight, n, Int32(c), Int32(oc))
+        case .fp32: icrl_linear_backward_input_mul(dinp, dout, weight, dinpScale, n, Int32(c), Int32(oc))
         case .openblas:
             sgemm(transA: false, transB: false, m: n, n: c, k: oc, a: dout, lda: oc, b: weight, ldb: c, beta: 0, c: dinp, ldc: c)
         }
+        // The fp32 GEMM multiplied in its epilogue; the others take a pass (same rounding).
+        if let dinpScale, path != .fp32 { geluBackward(dinp: dinp, slope: dinpScale, dout: dinp, count: n * c) }
     }
     if path == .openblas {
         sgemm(transA: true, transB: false, m: oc, n: c, k: n, a: dout, lda: oc, b: inp, ldb: c, beta: 1, c: dweight, ldc: c)

@@ -67,10 +67,11 @@ extension Transformer {
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
             let w = o.blocks[l], act = ws.layers[l]
             let x = l == 0 ? ws.encoded + a0 * c : ws.layers[l - 1].res2 + a0 * c
-            // dres is ∂loss/∂res2 here; the MLP branch adds into it to make ∂loss/∂res1.
+            // dres is ∂loss/∂res2 here; the MLP branch adds into it to make ∂loss/∂res1. dfch
+            // comes out as ∂loss/∂(pre-activation): the GELU's slope multiplies it in.
             linearBackward(dinp: dfch, dweight: g + w.fcProjWeight, dbias: g + w.fcProjBias, dout: dres,
-                           inp: act.fchGelu + a0 * m, weight: p + w.fcProjWeight, rows: n, inChannels: m, outChannels: c)
-            geluBackward(dinp: dfch, slope: act.fch + a0 * m, dout: dfch, count: n * m)
+                           inp: act.fchGelu + a0 * m, weight: p + w.fcProjWeight, rows: n, inChannels: m, outChannels: c,
+                           dinpScale: act.fch + a0 * m)
             linearBackward(dinp: dln, dweight: g + w.fcWeight, dbias: g + w.fcBias, dout: dfch,
                            inp: act.ln2 + a0 * c, weight: p + w.fcWeight, rows: n, inChannels: c, outChannels: m)
             layerNormBackward(dinp: dres, dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, dout: dln, inp: act.res1 + a0 * c,
