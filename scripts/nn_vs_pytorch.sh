@@ -2,6 +2,7 @@
 # Our transformer against PyTorch on the same machine, interleaved so all see the same
 # load: `icrl bench learner|actor --json` in each kernel variant this CPU runs, and
 # Benchmarks/pytorch_reference.py, ROUNDS times each, then a Markdown table of the medians.
+# The summary also gives the default variant's ratio round by round.
 # Variants: the default (AVX-512 kernels, fp32 GEMMs), ICRL_NN_MATMUL=openblas (GEMMs on
 # OpenBLAS, as up to session 4), ICRL_NN_MATMUL=bf16x3 (AMX, where the CPU has it) and
 # ICRL_NN_KERNELS=portable (Swift kernels + OpenBLAS). Needs a release build and python3
@@ -22,12 +23,21 @@ run_variant() {
     portable) ICRL_NN_KERNELS=portable "${@:2}" ;;
   esac
 }
+# The default variant and PyTorch run back to back, in alternating order, so each round's
+# ratio compares two runs a few seconds apart (this VM's speed drifts by a third within
+# minutes); the other variants follow.
+default_run() {
+  "$ICRL" bench learner --json > "$OUT/default-learner-$1.json"
+  "$ICRL" bench actor --json > "$OUT/default-actor-$1.json"
+}
 for r in $(seq 1 "$ROUNDS"); do
-  for v in "${VARIANTS[@]}"; do
+  if (( r % 2 )); then default_run "$r"; python3 Benchmarks/pytorch_reference.py > "$OUT/torch-$r.json"
+  else python3 Benchmarks/pytorch_reference.py > "$OUT/torch-$r.json"; default_run "$r"; fi
+  for v in "${VARIANTS[@]:1}"; do
     run_variant "$v" "$ICRL" bench learner --json > "$OUT/$v-learner-$r.json"
     run_variant "$v" "$ICRL" bench actor --json > "$OUT/$v-actor-$r.json"
   done
-  python3 Benchmarks/pytorch_reference.py > "$OUT/torch-$r.json"
+  echo "round $r/$ROUNDS" >&2
 done
 python3 - "$OUT" "$ROUNDS" "${VARIANTS[@]}" <<'PY'
 import json, statistics, sys
@@ -45,7 +55,12 @@ for v in variants:
     print(f"| ICRL {v} | {kind} | {train:.1f} ms | {torch_train / train:.2f}x | {decode:.3f} ms | {torch_decode / decode:.2f}x |")
 print(f"| PyTorch {torch[0]['torch_version']} | | {torch_train:.1f} ms | 1x | {torch_decode:.3f} ms | 1x |")
 learner, actor = load("default-learner"), load("default-actor")
-print(f"\nsgemm peak {med(learner, 'sgemm_peak_gflops'):.0f} GFLOP/s, train {med(learner, 'train_gflops'):.0f} GFLOP/s, "
+train_ratios = sorted(t["train_step_ms"] / l["train_step_ms"] for t, l in zip(torch, learner))
+decode_ratios = sorted(t["decode_ms"] / a["decode_ms"] for t, a in zip(torch, actor))
+print(f"\nICRL default vs PyTorch, per round (run back to back): train step median {statistics.median(train_ratios):.2f}x "
+      f"(rounds {', '.join(f'{x:.2f}' for x in train_ratios)}), decode median {statistics.median(decode_ratios):.2f}x "
+      f"(rounds {', '.join(f'{x:.2f}' for x in decode_ratios)})")
+print(f"sgemm peak {med(learner, 'sgemm_peak_gflops'):.0f} GFLOP/s, train {med(learner, 'train_gflops'):.0f} GFLOP/s, "
       f"peak RSS {med(learner, 'peak_rss_mb'):.0f} MiB, OpenBLAS core {learner[0]['openblas_core']}, threads {learner[0]['threads']}")
 print(f"decode reads {med(actor, 'kv_read_mb'):.1f} MB of KV cache per step; memory read {med(actor, 'memory_read_gbps'):.1f} GB/s "
       f"-> floor {med(actor, 'kv_read_floor_ms'):.3f} ms per step for the cache reads alone")
