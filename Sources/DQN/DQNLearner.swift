@@ -60,7 +60,7 @@ public final class DQNLearner {
         demonstrator = [Bool](repeating: false, count: batch)
         demonstratorValues = Set(config.imitationBehaviours.map(\.wireValue))
         loss = DQNBatchLoss(batch: batch, time: time, actionCount: model.actions)
-        online.reserveTraining(batch: batch, time: time)
+        online.reserveTrainingPass(batch: batch, time: time)
         target.reserveInference(batch: batch, time: time)
     }
 

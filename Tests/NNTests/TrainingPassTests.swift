@@ -13,7 +13,10 @@ struct TrainingPassTests {
     func matchesTwoPasses(batch b: Int, threads: Int) throws {
         let config = smallConfig(context: 32)
         let t = 32, a = config.actions
+        // Separate models, so the training pass runs on its own (smaller) workspace.
+        let twoPass = try Transformer(config: config, seed: 3, pool: WorkerPool(threads: threads))
         let model = try Transformer(config: config, seed: 3, pool: WorkerPool(threads: threads))
+        randomizeParameters(twoPass, seed: 4)
         randomizeParameters(model, seed: 4)
         var random = TestRandom(5)
         let tokens = random.tokens(b * t, config: config)
@@ -22,10 +25,10 @@ struct TrainingPassTests {
         let mask: [Float] = (0..<(b * t)).map { $0 % t == t - 1 || $0 % 5 == 0 ? 0 : 1 }
         let total = mask.withUnsafeBufferPointer { QRegressionLoss.totalMaskWeight($0) }
 
-        let q = model.forward(tokens: tokens, batch: b, time: t)
+        let q = twoPass.forward(tokens: tokens, batch: b, time: t)
         let (loss, dQ) = QRegressionLoss.compute(kind: .huber(delta: 1), q: q, actions: actions, targets: targets, mask: mask, actionCount: a)
-        model.backward(dQ: dQ)
-        let gradients = model.gradients.toArray()
+        twoPass.backward(dQ: dQ)
+        let gradients = twoPass.gradients.toArray()
 
         let seen = Mutex([Int](repeating: 0, count: b)), losses = Mutex([Float](repeating: 0, count: b))
         let fused = actions.withUnsafeBufferPointer { ap in
@@ -47,6 +50,11 @@ struct TrainingPassTests {
         #expect(fused == q)
         #expect(model.gradients.toArray() == gradients)
         #expect(abs(losses.withLock { $0.reduce(0, +) } - loss) < 1e-5 * max(1, abs(loss)))
+        // Activations for one block per thread when the batch holds a region per thread.
+        let regions = model.hasThreadRegions(batch: b, time: t)
+        #expect(model.training!.activationSequences == (regions ? threads * 16 : b))
+        #expect(regions == (b >= threads * 16))
+        if regions { #expect(model.workspaceBytes < twoPass.workspaceBytes) }
         // Reruns are bitwise equal whatever order the threads take the blocks in.
         for _ in 0..<2 {
             _ = model.trainingPass(tokens: tokens, batch: b, time: t) { s, _, d in

@@ -2,10 +2,15 @@
 /// pass's scratch, sized for at most `batchCapacity × timeCapacity` tokens.
 ///
 /// Buffers are laid out compactly for the actual `(B, T)` of each pass, so a smaller batch
-/// uses a prefix of each region. Shapes below are for that actual `(B, T)`; N = B·T.
+/// uses a prefix of each region. Shapes below are for that actual `(B, T)`; N = B·T. The
+/// activation and scratch buffers (all but `q`, `dQ`, `tokens`, `positions`) hold only
+/// `activationSequences` sequences: all of the batch for `forward` + `backward`, one cache
+/// block per thread for `trainingPass`, which reuses them block after block.
 final class TrainingWorkspace {
     let batchCapacity: Int
     let timeCapacity: Int
+    /// Sequences of `timeCapacity` tokens the activation buffers hold.
+    let activationSequences: Int
     private let arena: FloatArena
 
     /// Per block.
@@ -58,44 +63,52 @@ final class TrainingWorkspace {
     /// (shards, T, T) attention dP/dS scratch, one per shard
     let attScratch: UnsafeMutablePointer<Float>
 
-    init(config: TransformerConfig, batch: Int, time: Int, shards: Int) {
+    /// - activationSequences: sequences of `time` tokens the activation buffers hold, at
+    ///   most `batch`
+    init(config: TransformerConfig, batch: Int, time: Int, shards: Int, activationSequences: Int) {
         batchCapacity = batch
         timeCapacity = time
+        self.activationSequences = activationSequences
         let n = batch * time, c = config.dModel, m = config.mlpHidden, h = config.heads, k = config.featureCount
-        let perLayer = [n * c, n, n, 3 * n * c, batch * h * time * time, n * c, n * c, n * c, n, n, n * m, n * m, n * c]
-        var sizes = [n * c]
+        let na = activationSequences * time
+        let perLayer = [na * c, na, na, 3 * na * c, activationSequences * h * time * time, na * c, na * c, na * c, na, na,
+                        na * m, na * m, na * c]
+        var sizes = [na * c]
         for _ in 0..<config.layers { sizes += perLayer }
-        sizes += [n * c, n, n, n * config.actions, n * config.actions, n * k, n]
-        sizes += [n * c, n * c, n * c, 3 * n * c, n * m, shards * time * time]
+        sizes += [na * c, na, na, n * config.actions, n * config.actions, n * k, n]
+        sizes += [na * c, na * c, na * c, 3 * na * c, na * m, shards * time * time]
         arena = FloatArena(sizes: sizes)
-        encoded = arena.take(n * c)
+        encoded = arena.take(na * c)
         var layers: [Layer] = []
         for _ in 0..<config.layers {
             layers.append(Layer(
-                ln1: arena.take(n * c), ln1Mean: arena.take(n), ln1Rstd: arena.take(n), qkv: arena.take(3 * n * c),
-                att: arena.take(batch * h * time * time), atty: arena.take(n * c), res1: arena.take(n * c),
-                ln2: arena.take(n * c), ln2Mean: arena.take(n), ln2Rstd: arena.take(n),
-                fch: arena.take(n * m), fchGelu: arena.take(n * m), res2: arena.take(n * c)))
+                ln1: arena.take(na * c), ln1Mean: arena.take(na), ln1Rstd: arena.take(na), qkv: arena.take(3 * na * c),
+                att: arena.take(activationSequences * h * time * time), atty: arena.take(na * c), res1: arena.take(na * c),
+                ln2: arena.take(na * c), ln2Mean: arena.take(na), ln2Rstd: arena.take(na),
+                fch: arena.take(na * m), fchGelu: arena.take(na * m), res2: arena.take(na * c)))
         }
         self.layers = layers
-        lnf = arena.take(n * c)
-        lnfMean = arena.take(n)
-        lnfRstd = arena.take(n)
+        lnf = arena.take(na * c)
+        lnfMean = arena.take(na)
+        lnfRstd = arena.take(na)
         q = arena.take(n * config.actions)
         dQ = arena.take(n * config.actions)
         tokens = UnsafeMutableRawPointer(arena.take(n * k)).bindMemory(to: Int32.self, capacity: n * k)
         positions = UnsafeMutableRawPointer(arena.take(n)).bindMemory(to: Int32.self, capacity: n)
-        dres = arena.take(n * c)
-        dln = arena.take(n * c)
-        datty = arena.take(n * c)
-        dqkv = arena.take(3 * n * c)
-        dfch = arena.take(n * m)
+        dres = arena.take(na * c)
+        dln = arena.take(na * c)
+        datty = arena.take(na * c)
+        dqkv = arena.take(3 * na * c)
+        dfch = arena.take(na * m)
         attScratch = arena.take(shards * time * time)
     }
 
-    func fits(batch: Int, time: Int) -> Bool {
+    /// Whether a pass over (batch, time) fits, with activations for `activationSequences`
+    /// sequences of `time` tokens.
+    func fits(batch: Int, time: Int, activationSequences: Int) -> Bool {
         batch * time <= batchCapacity * timeCapacity && time <= timeCapacity
-            && batch * time * time <= batchCapacity * timeCapacity * timeCapacity
+            && activationSequences * time <= self.activationSequences * timeCapacity
+            && activationSequences * time * time <= self.activationSequences * timeCapacity * timeCapacity
     }
 
     var byteCount: Int { arena.byteCount }

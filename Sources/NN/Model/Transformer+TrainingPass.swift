@@ -35,7 +35,7 @@ extension Transformer {
         lossGradient: BlockLossGradient
     ) -> UnsafeBufferPointer<Float> {
         checkShape(tokens: tokens.count, batch: batch, time: time)
-        reserveTraining(batch: batch, time: time)
+        reserveTrainingPass(batch: batch, time: time)
         let ws = training!
         let n = batch * time, a = config.actions
         ws.tokens.update(from: tokens.baseAddress!, count: n * config.featureCount)

@@ -79,12 +79,30 @@ public final class Transformer {
         return packed
     }
 
-    /// Allocates training activations for batches up to `batch × time` now rather than on
-    /// the first forward pass.
+    /// Allocates training activations for `forward` + `backward(dQ:)` on batches up to
+    /// `batch × time` now rather than on the first forward pass: every sequence's.
     public func reserveTraining(batch: Int, time: Int) {
-        if let training, training.fits(batch: batch, time: time) { return }
-        let shards = pool.threadCount
-        training = TrainingWorkspace(config: config, batch: batch, time: time, shards: shards)
+        reserveTraining(batch: batch, time: time, activationSequences: batch)
+    }
+
+    /// Allocates what `trainingPass` needs for batches up to `batch × time`: activations for
+    /// one cache block per thread (~4× less memory than `reserveTraining` at the reference
+    /// config, batch 32).
+    public func reserveTrainingPass(batch: Int, time: Int) {
+        reserveTraining(batch: batch, time: time, activationSequences: trainingPassSequences(batch: batch, time: time))
+    }
+
+    /// Sequences whose activations `trainingPass` keeps at once: a block per thread's region
+    /// (`scratchRow`), or the whole batch when it is too small for a region per thread.
+    func trainingPassSequences(batch: Int, time: Int) -> Int {
+        let block = max(1, Self.cacheBlockRows / max(time, 1))
+        return hasThreadRegions(batch: batch, time: time) ? pool.threadCount * block : batch
+    }
+
+    private func reserveTraining(batch: Int, time: Int, activationSequences: Int) {
+        if let training, training.fits(batch: batch, time: time, activationSequences: activationSequences) { return }
+        training = TrainingWorkspace(config: config, batch: batch, time: time, shards: pool.threadCount,
+                                     activationSequences: activationSequences)
         let slots = gradientSlots(batch: batch, time: time)
         if shardGradients.count < slots - 1 {
             shardGradients = (1..<slots).map { _ in ParameterBuffer(count: layout.count) }
@@ -139,10 +157,16 @@ public final class Transformer {
     /// no later pass reads: the inference pass's, the backward pass's gradients). Reusing one
     /// region per thread keeps those rows in L2 from block to block instead of walking a
     /// fresh (B·T)-row buffer through memory. Falls back to the block's own rows when the
-    /// batch is too small to hold a region per thread.
+    /// batch is too small to hold a region for every thread.
     func scratchRow(thread: Int, block: Range<Int>, batch: Int, time: Int) -> Int {
         let rows = max(1, Self.cacheBlockRows / max(time, 1)) * time
-        return (thread + 1) * rows <= batch * time ? thread * rows : block.lowerBound * time
+        return hasThreadRegions(batch: batch, time: time) ? thread * rows : block.lowerBound * time
+    }
+
+    /// Whether the batch's rows hold a region per thread. All threads or none: a thread on
+    /// its region beside one on a block's own rows could share rows (the block at row 0).
+    func hasThreadRegions(batch: Int, time: Int) -> Bool {
+        pool.threadCount * max(1, Self.cacheBlockRows / max(time, 1)) <= batch
     }
 
     /// Weight-gradient buffers the backward pass sums over (see `backward`): one per group
