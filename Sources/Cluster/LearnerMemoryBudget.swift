@@ -9,9 +9,10 @@ import DQN
 /// - P parameters, 4 bytes each, in 6 + S copies: online weights, gradients, Adam m and v,
 ///   target weights, the encoded weights frame, and one gradient buffer per extra thread
 ///   (S = threads − 1);
-/// - workspaces: the online network's training activations for batch × window tokens
-///   plus the target's inference scratch (`Transformer.workspaceBytes`; about
-///   `4·B·T·(9C + 2M + 3)·L + 4·B·H·T²·L` for the activations);
+/// - workspaces: the online network's training-pass activations, for one cache block of
+///   sequences per thread (S' = min(B, threads · ⌊512 / T⌋) sequences: about
+///   `4·S'·T·(9C + 2M + 3)·L + 4·S'·H·T²·L` bytes), its per-group gradient buffers, and
+///   the target's inference scratch (all measured: `Transformer.workspaceBytes`);
 /// - replay: `replayCapacitySteps` (R) × 10 bytes (`TrialStep`), twice while a checkpoint
 ///   holds its snapshot, plus a per-trial record for at most R / L trials (L = the
 ///   shortest trial, one map of at least one episode);
