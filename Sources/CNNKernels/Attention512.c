@@ -27,9 +27,8 @@ ICRL_INLINE void scores_tile_n(float *s, long lds, const float *a, long lda, int
                                const float *bt, long ldbt, long j0, long jend, int hs, float scale,
                                __m512 *vmax, long diag, const int nv) {
     // Every loop over the tile's rows is unrolled in full (rows past `rows` skipped by a
-    // constant test), so the accumulators and `vmax` stay in registers: with the epilogue
-    // looping to a run-time `rows`, clang kept them on the stack (101 zmm stack accesses
-    // in the forward kernel).
+    // test per row), so the accumulators stay in registers: with the epilogue looping to a
+    // run-time `rows`, clang kept them on the stack.
     const float *ar[TILE];
     #pragma clang loop unroll(full)
     for (int r = 0; r < TILE; r++) ar[r] = a + (r < rows ? r : 0) * lda;
@@ -53,14 +52,16 @@ ICRL_INLINE void scores_tile_n(float *s, long lds, const float *a, long lda, int
     __m512 vs = _mm512_set1_ps(scale);
     #pragma clang loop unroll(full)
     for (int r = 0; r < TILE; r++) {
-        if (r >= rows) break;
-        __m512 s0 = _mm512_mul_ps(acc0[r], vs), s1 = _mm512_mul_ps(acc1[r], vs);
-        _mm512_mask_storeu_ps(s + r * lds + j0, m0, s0);
-        _mm512_mask_storeu_ps(s + r * lds + j0 + 16, m1, s1);
-        if (vmax) {
-            long causal = diag + r + 1 - j0;
-            vmax[r] = _mm512_mask_max_ps(vmax[r], icrl_mask(causal), vmax[r], s0);
-            vmax[r] = _mm512_mask_max_ps(vmax[r], icrl_mask(causal - 16), vmax[r], s1);
+        // A guarded body rather than a `break`: a loop with a run-time exit is not unrolled.
+        if (r < rows) {
+            __m512 s0 = _mm512_mul_ps(acc0[r], vs), s1 = _mm512_mul_ps(acc1[r], vs);
+            _mm512_mask_storeu_ps(s + r * lds + j0, m0, s0);
+            _mm512_mask_storeu_ps(s + r * lds + j0 + 16, m1, s1);
+            if (vmax) {
+                long causal = diag + r + 1 - j0;
+                vmax[r] = _mm512_mask_max_ps(vmax[r], icrl_mask(causal), vmax[r], s0);
+                vmax[r] = _mm512_mask_max_ps(vmax[r], icrl_mask(causal - 16), vmax[r], s1);
+            }
         }
     }
 }
@@ -105,10 +106,11 @@ ICRL_INLINE void combine_pass(float *out, long ldo, const float *c, long cr, lon
     }
     #pragma clang loop unroll(full)
     for (int r = 0; r < TILE; r++) {
-        if (r >= rows) break;
-        __m512 k = _mm512_set1_ps(rowscale ? rowscale[r] : 1.0f);
-        _mm512_storeu_ps(out + r * ldo + d0, _mm512_mul_ps(acc0[r], k));
-        if (nv == 2) _mm512_storeu_ps(out + r * ldo + d0 + 16, _mm512_mul_ps(acc1[r], k));
+        if (r < rows) {
+            __m512 k = _mm512_set1_ps(rowscale ? rowscale[r] : 1.0f);
+            _mm512_storeu_ps(out + r * ldo + d0, _mm512_mul_ps(acc0[r], k));
+            if (nv == 2) _mm512_storeu_ps(out + r * ldo + d0 + 16, _mm512_mul_ps(acc1[r], k));
+        }
     }
 }
 
