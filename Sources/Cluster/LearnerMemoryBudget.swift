@@ -3,16 +3,17 @@ import DQN
 /// What a learner's memory is made of, predicted from its configuration. Every term is
 /// bounded by a setting, so the sum bounds the learner's RSS (the soak test checks it):
 ///
-///     RSS ≈ runtime + 4·P·(6 + S) + workspaces + 2·10·R + trialOverhead·R/L + queues
+///     RSS ≈ runtime + 4·P·6 + workspaces + 2·10·R + trialOverhead·R/L + queues
 ///
 /// - runtime: Swift runtime, Foundation, OpenBLAS and libzmq, measured (`runtimeBytes`);
-/// - P parameters, 4 bytes each, in 6 + S copies: online weights, gradients, Adam m and v,
-///   target weights, the encoded weights frame, and one gradient buffer per extra thread
-///   (S = threads − 1);
-/// - workspaces: the online network's training-pass activations, for one cache block of
-///   sequences per thread (S' = min(B, threads · ⌊512 / T⌋) sequences: about
-///   `4·S'·T·(9C + 2M + 3)·L + 4·S'·H·T²·L` bytes), its per-group gradient buffers, and
-///   the target's inference scratch (all measured: `Transformer.workspaceBytes`);
+/// - P parameters, 4 bytes each, in 6 copies: online weights, gradients, Adam m and v,
+///   target weights, the encoded weights frame;
+/// - workspaces, measured (`Transformer.workspaceBytes` of both networks): the online
+///   network's training-pass activations, for one cache block of sequences per thread
+///   (S = min(B, threads · max(1, ⌊cacheBlockRows / T⌋)) sequences, cacheBlockRows = 512:
+///   about `4·S·T·(9C + 2M + 3)·L + 4·S·H·T²·L` bytes), its per-group gradient buffers
+///   (up to 15 more copies of P, fewer for small batches), packed weights, and the target's
+///   inference scratch;
 /// - replay: `replayCapacitySteps` (R) × 10 bytes (`TrialStep`), twice while a checkpoint
 ///   holds its snapshot, plus a per-trial record for at most R / L trials (L = the
 ///   shortest trial, one map of at least one episode);
@@ -30,9 +31,10 @@ public struct LearnerMemoryBudget: Sendable {
     /// Actor connections the queue term is sized for.
     public static let plannedActors = 16
 
-    public init(config: RunConfig, parameterCount: Int, workspaceBytes: Int, threads: Int, actors: Int = plannedActors) {
+    public init(config: RunConfig, parameterCount: Int, workspaceBytes: Int, actors: Int = plannedActors) {
         runtimeBytes = Self.runtimeBytes
-        parameterBytes = 4 * parameterCount * (6 + max(0, threads - 1))
+        // The gradient groups' buffers are part of `workspaceBytes`, measured.
+        parameterBytes = 4 * parameterCount * 6
         self.workspaceBytes = workspaceBytes
         let shortestTrial = max(1, config.rollout.episodesPerMapMin)
         // Twice the steps while a checkpoint copies the replay into its snapshot.

@@ -54,7 +54,7 @@ public final class LearnerService {
     public var memoryBudget: LearnerMemoryBudget {
         LearnerMemoryBudget(
             config: options.config, parameterCount: learner.online.parameterCount,
-            workspaceBytes: learner.online.workspaceBytes + learner.target.workspaceBytes, threads: learner.online.pool.threadCount)
+            workspaceBytes: learner.online.workspaceBytes + learner.target.workspaceBytes)
     }
     /// Bound endpoints (with the ports the OS chose for `:*`), once running.
     public let boundEndpoints = BoundEndpoints()

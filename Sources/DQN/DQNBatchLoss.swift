@@ -3,8 +3,8 @@ import NN
 /// The loss side of one DQN update, per sampled batch: the actions taken, the double-DQN
 /// targets and their mask, the imitation mask, the target network's Q-values, and the
 /// per-sequence statistics. It lives in buffers allocated once, because
-/// `Transformer.trainingPass` calls `blockGradient` on both pool threads at once, each
-/// writing its own block's rows.
+/// `Transformer.trainingPass` calls `blockGradient` on all the pool's threads at once,
+/// each writing its own block's rows.
 final class DQNBatchLoss {
     let batch: Int
     let time: Int

@@ -82,4 +82,41 @@ struct TrainingPassTests {
         #expect(maxAbsDiff(model.gradients.toArray(), once.map { 2 * $0 }) < 1e-6 * max(1, largest))
         #expect(model.lastForward == nil, "the activations were overwritten block by block")
     }
+
+    /// Cache blocks hold ⌊512 / T⌋ sequences, so a shape that fits a workspace reserved for
+    /// another T can still split into more blocks and need more gradient buffers.
+    @Test("a shape that fits the workspace but splits into more blocks gets its gradient buffers")
+    func moreBlocksSameWorkspace() throws {
+        let config = smallConfig(context: 256)
+        let model = try Transformer(config: config, seed: 7, pool: WorkerPool(threads: 2))
+        var random = TestRandom(8)
+        _ = model.forward(tokens: random.tokens(4 * 256, config: config), batch: 4, time: 256)
+        model.backward(dQ: random.floats(4 * 256 * config.actions))
+        #expect(model.cacheBlocks(0..<4, time: 256).count == 2)
+        #expect(model.cacheBlocks(0..<5, time: 171).count == 3)
+        _ = model.forward(tokens: random.tokens(5 * 171, config: config), batch: 5, time: 171)
+        model.backward(dQ: random.floats(5 * 171 * config.actions))
+        _ = model.trainingPass(tokens: random.tokens(5 * 171, config: config), batch: 5, time: 171) { _, _, d in
+            for i in 0..<d.count { d[i] = 0.01 }
+        }
+        #expect(model.gradients.toArray().allSatisfy { $0.isFinite })
+    }
+
+    @Test("the workspace grows to fit both kinds of pass and then stays")
+    func workspaceGrowsOnce() throws {
+        let config = smallConfig(context: 32)
+        let model = try Transformer(config: config, seed: 9, pool: WorkerPool(threads: 2))
+        var random = TestRandom(10)
+        let small = random.tokens(8 * 32, config: config), large = random.tokens(40 * 32, config: config)
+        let copy: Transformer.BlockLossGradient = { _, _, d in for i in 0..<d.count { d[i] = 0.01 } }
+        _ = model.forward(tokens: small, batch: 8, time: 32)
+        _ = model.trainingPass(tokens: large, batch: 40, time: 32, lossGradient: copy)
+        let grown = ObjectIdentifier(model.training!)
+        #expect(model.training!.activationSequences >= 32, "the training pass's regions")
+        let q = model.forward(tokens: small, batch: 8, time: 32)
+        #expect(ObjectIdentifier(model.training!) == grown, "forward on 8 sequences fits what the pass left")
+        _ = model.trainingPass(tokens: large, batch: 40, time: 32, lossGradient: copy)
+        #expect(ObjectIdentifier(model.training!) == grown)
+        #expect(model.forward(tokens: small, batch: 8, time: 32) == q)
+    }
 }

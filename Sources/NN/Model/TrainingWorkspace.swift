@@ -58,7 +58,8 @@ final class TrainingWorkspace {
     let datty: UnsafeMutablePointer<Float>
     /// (N, 3C)
     let dqkv: UnsafeMutablePointer<Float>
-    /// (N, M) gradient of the MLP activation, then of its pre-activation
+    /// (N, M) gradient of the MLP pre-activation (the fp32 GEMM multiplies in GELU's slope;
+    /// the other matmul paths hold the activation's gradient for a moment first)
     let dfch: UnsafeMutablePointer<Float>
     /// (shards, T, T) attention dP/dS scratch, one per shard
     let attScratch: UnsafeMutablePointer<Float>

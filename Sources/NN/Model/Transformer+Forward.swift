@@ -10,7 +10,7 @@ extension Transformer {
     ///   - batch: B
     ///   - time: T ≤ `contextLength`
     /// - Returns: (B, T, A) Q-values, a view into the workspace valid until the next
-    ///   `forward` on this model.
+    ///   `forward` or `trainingPass` on this model.
     @discardableResult
     public func forward(tokens: UnsafeBufferPointer<Int32>, batch: Int, time: Int) -> UnsafeBufferPointer<Float> {
         checkShape(tokens: tokens.count, batch: batch, time: time)

@@ -18,17 +18,19 @@ extension Transformer {
     /// (B, T, A) Q-values; the gradients are bit-identical, summed in the same order.
     ///
     /// Why: a DQN loss is a sum over positions, so a block's ∂loss/∂Q needs only its own
-    /// Q-values (and targets computed beforehand). The block's activations (~9 MB at the
-    /// reference config) are read back by its backward pass while they are still in cache
-    /// and are written over by the thread's next block; `forward` + `backward` keep every
-    /// block's activations (~270 MB for 32 × 256 tokens) and read them back from memory.
+    /// Q-values (and targets computed beforehand). The block's activations (~13 MB at the
+    /// reference config, 4 MB of them attention probabilities) are read back by its
+    /// backward pass while they are still in cache and are written over by the thread's
+    /// next block; `forward` + `backward` keep every block's activations (~210 MB for
+    /// 32 × 256 tokens) and read them back from memory.
     /// A following `backward(dQ:)` is invalid: the activations are gone.
     ///
     /// - Parameters:
     ///   - tokens: (B, T, K) feature indices, as for `forward`
     ///   - accumulate: add to `gradients` instead of replacing them
     ///   - lossGradient: called once per block, see `BlockLossGradient`
-    /// - Returns: (B, T, A) Q-values, a view into the workspace valid until the next pass.
+    /// - Returns: (B, T, A) Q-values, a view into the workspace valid until the next
+    ///   `forward` or `trainingPass` on this model.
     @discardableResult
     public func trainingPass(
         tokens: UnsafeBufferPointer<Int32>, batch: Int, time: Int, accumulate: Bool = false,

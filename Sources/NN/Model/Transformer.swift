@@ -100,13 +100,24 @@ public final class Transformer {
     }
 
     private func reserveTraining(batch: Int, time: Int, activationSequences: Int) {
-        if let training, training.fits(batch: batch, time: time, activationSequences: activationSequences) { return }
-        training = TrainingWorkspace(config: config, batch: batch, time: time, shards: pool.threadCount,
-                                     activationSequences: activationSequences)
+        // Checked on every call: a shape that fits the workspace can still split into more
+        // cache blocks (their size depends on T alone), so more gradient groups.
         let slots = gradientSlots(batch: batch, time: time)
         if shardGradients.count < slots - 1 {
-            shardGradients = (1..<slots).map { _ in ParameterBuffer(count: layout.count) }
+            shardGradients += (shardGradients.count..<(slots - 1)).map { _ in ParameterBuffer(count: layout.count) }
         }
+        if let training, training.fits(batch: batch, time: time, activationSequences: activationSequences) { return }
+        // Grow, never shrink, in every dimension: a model used both ways (`forward` on small
+        // batches, `trainingPass` on large ones) would otherwise reallocate on every call.
+        let old = training
+        let t = max(time, old?.timeCapacity ?? 0)
+        let tokens = max(batch * time, old.map { $0.batchCapacity * $0.timeCapacity } ?? 0)
+        let activationTokens = max(activationSequences * time, old.map { $0.activationSequences * $0.timeCapacity } ?? 0)
+        let attention = max(activationSequences * time * time,
+                            old.map { $0.activationSequences * $0.timeCapacity * $0.timeCapacity } ?? 0)
+        let sequences = max((activationTokens + t - 1) / t, (attention + t * t - 1) / (t * t))
+        training = TrainingWorkspace(config: config, batch: (tokens + t - 1) / t, time: t, shards: pool.threadCount,
+                                     activationSequences: sequences)
     }
 
     /// Allocates inference scratch for batches up to `batch × time`.
@@ -153,8 +164,9 @@ public final class Transformer {
         }
     }
 
-    /// First row of `thread`'s own region in a workspace's per-block scratch (activations
-    /// no later pass reads: the inference pass's, the backward pass's gradients). Reusing one
+    /// First row of `thread`'s own region in a workspace's per-block scratch (rows no later
+    /// block reads: the inference pass's activations, the backward pass's gradients, and in
+    /// `trainingPass` the forward activations of the block in flight). Reusing one
     /// region per thread keeps those rows in L2 from block to block instead of walking a
     /// fresh (B·T)-row buffer through memory. Falls back to the block's own rows when the
     /// batch is too small to hold a region for every thread.
