@@ -1,5 +1,3 @@
-import Synchronization
-
 extension Transformer {
     /// Backward pass of the last `forward`: adds ∂loss/∂parameters to `gradients` given
     /// ∂loss/∂Q. Unless `accumulate` is true, `gradients` is zeroed first.
@@ -12,28 +10,11 @@ extension Transformer {
         precondition(dQ.count == batch * time * config.actions,
                      "dQ has \(dQ.count) values; (B, T, A) = (\(batch), \(time), \(config.actions)) needs \(batch * time * config.actions)")
         if !accumulate { gradients.zero() }
-        // Cache blocks in `slots` contiguous groups, each summed into its own buffer in block
-        // order (group 0 into `gradients`); threads take whole groups as they come free, and
-        // the groups are added in order, so the result does not depend on the schedule.
-        let blocks = cacheBlocks(0..<batch, time: time)
-        let slots = min(gradientSlots(batch: batch, time: time), blocks.count), extra = shardGradients
-        precondition(extra.count >= slots - 1, "backward: gradient buffers were not reserved")
-        let next = Atomic<Int>(0)
-        pool.parallelFor(min(pool.threadCount, slots)) { thread in
-            while true {
-                let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if slot >= slots { return }
-                // The extra buffers are zero here: new buffers are, and the sum below
-                // clears each one as it reads it.
-                let g = slot == 0 ? gradients.pointer : extra[slot - 1].pointer
-                for block in blocks[(slot * blocks.count / slots)..<((slot + 1) * blocks.count / slots)] {
-                    backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: thread, sequences: block, time: time,
-                                  scratchRow: scratchRow(thread: thread, block: block, batch: batch, time: time),
-                                  activationRow: block.lowerBound * time)
-                }
-            }
+        accumulateGradientGroups(batch: batch, time: time) { thread, g, block in
+            backwardShard(ws, gradients: g, dQ: dQ.baseAddress!, shard: thread, sequences: block, time: time,
+                          scratchRow: scratchRow(thread: thread, block: block, batch: batch, time: time),
+                          activationRow: block.lowerBound * time)
         }
-        sumGradientSlots(slots)
     }
 
     /// `backward` for arrays.

@@ -1,5 +1,3 @@
-import Synchronization
-
 extension Transformer {
     /// The loss of one cache block, for `trainingPass`: given the block's Q-values, writes
     /// ∂loss/∂Q for the same rows. It runs on a pool thread, concurrently with other blocks'
@@ -46,30 +44,18 @@ extension Transformer {
         lastForward = nil
         if !accumulate { gradients.zero() }
         // The same groups of blocks and gradient buffers as `backward(dQ:)`, so the sums
-        // come out in the same order whichever thread takes which group.
-        let blocks = cacheBlocks(0..<batch, time: time)
-        let slots = min(gradientSlots(batch: batch, time: time), blocks.count), extra = shardGradients
-        precondition(extra.count >= slots - 1, "trainingPass: gradient buffers were not reserved")
-        let next = Atomic<Int>(0)
-        pool.parallelFor(min(pool.threadCount, slots)) { thread in
-            while true {
-                let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if slot >= slots { return }
-                let g = slot == 0 ? gradients.pointer : extra[slot - 1].pointer
-                for block in blocks[(slot * blocks.count / slots)..<((slot + 1) * blocks.count / slots)] {
-                    // One region per thread for both the activations and their gradients:
-                    // the next block reuses the same, still cached, rows.
-                    let row = scratchRow(thread: thread, block: block, batch: batch, time: time)
-                    forwardShard(ws, sequences: block, time: time, packed: packed, activationRow: row)
-                    let r0 = block.lowerBound * time, rows = block.count * time
-                    lossGradient(block, UnsafeBufferPointer(start: ws.q + r0 * a, count: rows * a),
-                                 UnsafeMutableBufferPointer(start: ws.dQ + r0 * a, count: rows * a))
-                    backwardShard(ws, gradients: g, dQ: ws.dQ, shard: thread, sequences: block, time: time,
-                                  scratchRow: row, activationRow: row)
-                }
-            }
+        // come out bit for bit the same.
+        accumulateGradientGroups(batch: batch, time: time) { thread, g, block in
+            // One region per thread for both the activations and their gradients: the next
+            // block reuses the same, still cached, rows.
+            let row = scratchRow(thread: thread, block: block, batch: batch, time: time)
+            forwardShard(ws, sequences: block, time: time, packed: packed, activationRow: row)
+            let r0 = block.lowerBound * time, rows = block.count * time
+            lossGradient(block, UnsafeBufferPointer(start: ws.q + r0 * a, count: rows * a),
+                         UnsafeMutableBufferPointer(start: ws.dQ + r0 * a, count: rows * a))
+            backwardShard(ws, gradients: g, dQ: ws.dQ, shard: thread, sequences: block, time: time,
+                          scratchRow: row, activationRow: row)
         }
-        sumGradientSlots(slots)
         return UnsafeBufferPointer(start: ws.q, count: n * a)
     }
 
@@ -78,25 +64,6 @@ extension Transformer {
                              lossGradient: BlockLossGradient) -> [Float] {
         tokens.withUnsafeBufferPointer {
             Array(trainingPass(tokens: $0, batch: batch, time: time, accumulate: accumulate, lossGradient: lossGradient))
-        }
-    }
-
-    /// Adds gradient groups 1..<slots into `gradients`, in order, split by parameter range
-    /// across the threads, and clears each group's buffer while its lines are in cache
-    /// (cheaper than a memset of cold memory at the start of the next pass: 16 groups are
-    /// 26 MB at the reference config).
-    func sumGradientSlots(_ slots: Int) {
-        guard slots > 1 else { return }
-        let total = layout.count, g = gradients.pointer, threads = pool.threadCount, extra = shardGradients
-        pool.parallelFor(threads) { t in
-            let lo = t * total / threads, hi = (t + 1) * total / threads
-            for s in 1..<slots {
-                let src = extra[s - 1].pointer
-                for i in lo..<hi {
-                    g[i] += src[i]
-                    src[i] = 0
-                }
-            }
         }
     }
 }
