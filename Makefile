@@ -33,6 +33,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	bash scripts/test_kernel_paths.sh
 	$(SWIFT) build -c release
 	bash scripts/test_cluster.sh $(RELEASE_BIN)
 	bash scripts/test_deploy.sh $(RELEASE_BIN)

@@ -6,7 +6,7 @@ import Testing
 /// The AVX-512 kernels against the portable Swift ones and the naive references, on odd
 /// lengths that exercise the masked tails. Runs where the CPU has AVX-512; the attention
 /// gradient checks for this path are in `LayerGradientTests`.
-@Suite("AVX-512 kernels", .enabled(if: KernelPath.available, "this CPU has no AVX-512"))
+@Suite("AVX-512 kernels", .enabled(if: KernelPath.available, "this process cannot run AVX-512: the CPU lacks it or ICRL_NN_KERNELS caps it"))
 struct AVX512KernelTests {
     @Test("GELU forward, with and without the slope, matches the portable kernel", arguments: [1, 15, 16, 37, 1000])
     func gelu(count n: Int) {

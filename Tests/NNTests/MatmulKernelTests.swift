@@ -90,9 +90,10 @@ struct MatmulKernelTests {
         for (path, out) in zip(paths, outputs) { #expect(maxAbsDiff(out, outputs.last!.map(Double.init)) < 1e-4, "\(path)") }
     }
 
-    @Test("GELU fused into the packed GEMM's epilogue equals the GEMM then GELU, bit for bit", arguments: shapes.indices)
+    @Test("GELU fused into the packed GEMM's epilogue equals the GEMM then GELU, bit for bit",
+          .enabled(if: KernelPath.available, "the fused epilogue is an AVX-512 kernel and this process cannot run it"),
+          arguments: shapes.indices)
     func fusedGELU(shape index: Int) throws {
-        try #require(KernelPath.current == .avx512, "the fused epilogue is an AVX-512 kernel")
         let (n, c, oc) = Self.shapes[index]
         var random = TestRandom(700 + UInt64(index))
         let inp = random.floats(n * c), weight = random.floats(oc * c), bias = random.floats(oc)
