@@ -12,7 +12,7 @@ extension ExperienceChunk {
         for i in 0..<count {
             let flags = UInt8(truncatingIfNeeded: self.flags[i])
             if flags & TrialStep.mapStartBit != 0 || (previous == nil && i == 0) {
-                let seed = Tokenizer.placementSeed(incarnation: incarnation, trialID: trialID, step: firstStep + UInt64(i))
+                let seed = Tokenizer.placementSeed(incarnation: incarnation, trialID: trialID, step: firstStep &+ UInt64(i))
                 placement = tokenizer.placement(rows: Int(mapRows), cols: Int(mapCols), seed: seed)
             }
             steps.append(TrialStep(

@@ -113,27 +113,18 @@ public final class ExperienceIngest: Sendable {
 
     /// Validates and stores one decoded chunk.
     public func ingest(_ chunk: ExperienceChunk) {
-        do {
-            try validator.validate(chunk)
-        } catch {
-            state.shared.withLock { $0.rejections.count(error.rawValue) }
-            return
-        }
         let now = state.now
         state.shared.withLock { s in
-            let key = ReplayBuffer.TrialKey(incarnation: chunk.incarnation, trialID: chunk.trialID)
-            let steps = chunk.trialSteps(tokenizer: tokenizer, previous: chunk.firstStep == 0 ? nil : s.replay.lastStep(of: key))
-            do {
-                try s.replay.append(steps, to: key, firstStep: Int(chunk.firstStep), done: chunk.trialDone, behaviour: chunk.behaviour.rawValue)
-            } catch let refusal as ReplayBuffer.Refusal {
-                s.rejections.count(refusal.rawValue)
-                return
+            let steps: [TrialStep]
+            do throws(ChunkRefusal) {
+                steps = try s.replay.ingest(chunk, validator: validator, tokenizer: tokenizer)
             } catch {
-                s.rejections.count("replay")
+                s.rejections.count(error.reason)
                 return
             }
-            if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last + 1 {
-                s.lostChunks += Int(chunk.sequence - last - 1)
+            // Sequence numbers and versions come from the peer: arithmetic on them must not trap.
+            if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last, chunk.sequence - last > 1 {
+                s.lostChunks += Int(min(chunk.sequence - last - 1, 1 << 32))
             }
             s.lastSequence[chunk.incarnation] = chunk.sequence
             s.stepsReceived += chunk.count
@@ -143,7 +134,7 @@ public final class ExperienceIngest: Sendable {
                 s.episodesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1
                 if step.reward > 0 { s.successesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1 }
             }
-            let lag = max(0, Int(s.weightsVersion) - Int(chunk.policyVersion))
+            let lag = s.weightsVersion > chunk.policyVersion ? Int(clamping: s.weightsVersion - chunk.policyVersion) : 0
             s.lagMin = min(s.lagMin, lag)
             s.lagMax = max(s.lagMax, lag)
             s.lagSum += lag

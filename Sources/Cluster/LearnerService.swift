@@ -67,7 +67,9 @@ public final class LearnerService {
             config: config.dqn, tokenizer: Tokenizer(config: config.tokenizer), model: config.model, seed: config.seed)
         try learner.target.copyParameters(from: learner.online)
         state = LearnerState(
-            replay: ReplayBuffer(capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16),
+            replay: ReplayBuffer(
+                capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16,
+                invariants: TrialInvariants(tokenizer: config.tokenizer, actions: config.model.actions)),
             heartbeatTimeout: options.heartbeatTimeout)
         rng = Xoshiro256(seed: config.seed, stream: 7)
         let context = try ZMQContext()
@@ -197,7 +199,11 @@ public final class LearnerService {
             if let maxSeconds = options.maxSeconds, elapsed >= maxSeconds { break }
             if let maxUpdates = options.maxUpdates, learner.updates >= maxUpdates { break }
             let sampled = state.shared.withLock { s in
-                s.replay.storedSteps >= config.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
+                let refusedBefore = learner.refusedWindows
+                defer {
+                    for _ in refusedBefore..<learner.refusedWindows { s.rejections.count("token_range") }
+                }
+                return s.replay.storedSteps >= config.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
             }
             if sampled {
                 let stats = learner.trainOnSampledBatch()

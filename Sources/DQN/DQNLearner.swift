@@ -13,6 +13,10 @@ public final class DQNLearner {
     public let optimizer: AdamW
     /// Updates taken so far.
     public var updates = 0
+    /// Sampled windows whose tokens fell outside the model's embedding tables and were
+    /// drawn again. The replay's `TrialInvariants` keep this at 0; it is the last guard
+    /// between a peer's bytes and the embedding's bounds check.
+    public private(set) var refusedWindows = 0
 
     /// Statistics of one update, for metrics lines.
     public struct UpdateStats: Sendable {
@@ -67,8 +71,11 @@ public final class DQNLearner {
     /// Copies `batchSize` windows out of the replay and tokenizes them. False when the
     /// replay holds nothing to sample.
     public func sampleBatch<G: RandomNumberGenerator>(from replay: ReplayBuffer, using rng: inout G) -> Bool {
-        for b in 0..<batch {
-            guard let window = replay.sampleWindow(length: time, using: &rng) else { return false }
+        var attemptsLeft = 64 * batch
+        var b = 0
+        while b < batch {
+            guard attemptsLeft > 0, let window = replay.sampleWindow(length: time, using: &rng) else { return false }
+            attemptsLeft -= 1
             let trial = replay.trials[window.trial]
             lengths[b] = window.count
             endsTrial[b] = trial.done && window.start + window.count == trial.steps.count
@@ -84,6 +91,10 @@ public final class DQNLearner {
                     (base + window.count * features).update(repeating: 0, count: (time - window.count) * features)
                 }
             }
+            let inRange = tokens.withUnsafeBufferPointer { all in
+                tokenizer.inVocabulary(UnsafeBufferPointer(rebasing: all[(b * time * features)..<((b + 1) * time * features)]))
+            }
+            if inRange { b += 1 } else { refusedWindows += 1 }
         }
         return true
     }

@@ -43,8 +43,11 @@ extension ReplayBuffer {
 
     /// A buffer holding a snapshot's trials, in order, under the given bounds (the oldest
     /// trials go first if `capacitySteps` is now smaller). Corrupt, truncated or foreign
-    /// bytes are an error; nothing is half-loaded.
-    public static func restore(snapshot bytes: [UInt8], capacitySteps: Int, maxTrialSteps: Int) throws(SnapshotError) -> ReplayBuffer {
+    /// bytes are an error, and so is a step that breaks `invariants` (a snapshot written for
+    /// another canvas, or edited by hand); nothing is half-loaded.
+    public static func restore(
+        snapshot bytes: [UInt8], capacitySteps: Int, maxTrialSteps: Int, invariants: TrialInvariants = TrialInvariants()
+    ) throws(SnapshotError) -> ReplayBuffer {
         guard bytes.count >= snapshotMagic.count + 12, Array(bytes.prefix(snapshotMagic.count)) == snapshotMagic else {
             throw SnapshotError(message: "not a replay snapshot (bad magic or too short)")
         }
@@ -56,7 +59,7 @@ extension ReplayBuffer {
         reader = Reader(bytes: bytes, offset: snapshotMagic.count, end: body)
         guard let version = reader.u32(), version == 1 else { throw SnapshotError(message: "unknown version") }
         guard let count = reader.u32() else { throw SnapshotError(message: "truncated header") }
-        var buffer = ReplayBuffer(capacitySteps: capacitySteps, maxTrialSteps: maxTrialSteps)
+        var buffer = ReplayBuffer(capacitySteps: capacitySteps, maxTrialSteps: maxTrialSteps, invariants: invariants)
         for t in 0..<Int(count) {
             guard let incarnation = reader.u64(), let trialID = reader.u64(), let done = reader.u8(),
                   let behaviour = reader.u32(), let n = reader.u32(), reader.remaining >= Int(n) * 10

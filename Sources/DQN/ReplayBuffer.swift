@@ -23,18 +23,36 @@ public struct ReplayBuffer: Sendable {
         public var behaviour: UInt32
     }
 
-    /// Why appended steps were not stored.
+    /// Why appended steps were not stored. Every refusal of a continuation drops the rest
+    /// of its trial: a context with a hole, or with steps that contradict each other, lies.
     public enum Refusal: String, Error, Sendable, CaseIterable {
         /// A chunk did not continue its trial where the previous one ended (a lost or
-        /// reordered chunk, or steps after the trial's end); the partial trial is dropped,
-        /// since a context with a hole lies.
+        /// reordered chunk, or steps after the trial's end).
         case gap
         /// The trial grew past `maxTrialSteps`.
         case trialTooLong = "trial_too_long"
+        /// The steps break a `TrialInvariants` rule (the raw values match `Violation`'s).
+        case outsideCanvas = "outside_canvas"
+        case stepRange = "step_range"
+        case mapSizeChange = "map_size_change"
+        case episodeFlags = "episode_flags"
+        case discontinuity
+
+        init(_ violation: TrialInvariants.Violation) {
+            switch violation {
+            case .outsideCanvas: self = .outsideCanvas
+            case .stepRange: self = .stepRange
+            case .mapSizeChange: self = .mapSizeChange
+            case .episodeFlags: self = .episodeFlags
+            case .discontinuity: self = .discontinuity
+            }
+        }
     }
 
     public let capacitySteps: Int
     public let maxTrialSteps: Int
+    /// Rules every stored step satisfies (the learner's: its tokenizer's canvas).
+    public let invariants: TrialInvariants
     public private(set) var trials: Deque<Trial> = []
     public private(set) var storedSteps = 0
     /// Trials finished or evicted so far, for logs.
@@ -46,14 +64,16 @@ public struct ReplayBuffer: Sendable {
     private var open: [TrialKey: Int] = [:]
     private var firstIndex = 0
 
-    public init(capacitySteps: Int, maxTrialSteps: Int = 8_192) {
+    public init(capacitySteps: Int, maxTrialSteps: Int = 8_192, invariants: TrialInvariants = TrialInvariants()) {
         precondition(capacitySteps > 0 && maxTrialSteps > 0)
         self.capacitySteps = capacitySteps
         self.maxTrialSteps = maxTrialSteps
+        self.invariants = invariants
     }
 
     /// Appends consecutive steps of a trial. `firstStep` is the index of `steps[0]`
-    /// within the trial; it must continue the stored trial exactly.
+    /// within the trial; it must continue the stored trial exactly, and every step must keep
+    /// `invariants` with the one before it. A refused continuation drops the open trial.
     public mutating func append(
         _ steps: [TrialStep], to key: TrialKey, firstStep: Int, done: Bool, behaviour: UInt32
     ) throws(Refusal) {
@@ -68,6 +88,12 @@ public struct ReplayBuffer: Sendable {
                 drop(key)
                 throw .trialTooLong
             }
+            do throws(TrialInvariants.Violation) {
+                try invariants.check(steps, after: trials[index].steps.last)
+            } catch {
+                drop(key)
+                throw Refusal(error)
+            }
             trials[index].steps.append(contentsOf: steps)
             storedSteps += steps.count
             longestTrial = max(longestTrial, trials[index].steps.count)
@@ -79,6 +105,11 @@ public struct ReplayBuffer: Sendable {
         } else {
             guard firstStep == 0 else { throw .gap }
             guard steps.count <= maxTrialSteps else { throw .trialTooLong }
+            do throws(TrialInvariants.Violation) {
+                try invariants.check(steps, after: nil)
+            } catch {
+                throw Refusal(error)
+            }
             trials.append(Trial(key: key, steps: steps, done: done, behaviour: behaviour))
             storedSteps += steps.count
             longestTrial = max(longestTrial, steps.count)
@@ -91,8 +122,9 @@ public struct ReplayBuffer: Sendable {
         evictToCapacity()
     }
 
-    /// Forgets an open trial's steps (the sender lost part of it).
-    private mutating func drop(_ key: TrialKey) {
+    /// Forgets an open trial's steps: the sender lost part of it, or sent a part that was
+    /// refused, so what is stored can no longer be continued truthfully.
+    public mutating func drop(_ key: TrialKey) {
         guard let absolute = open.removeValue(forKey: key) else { return }
         let index = absolute - firstIndex
         storedSteps -= trials[index].steps.count

@@ -31,6 +31,14 @@ public struct Tokenizer: Sendable {
         }
     }
 
+    /// Whether every feature of `tokens` (`(T, K)`, `K = featureCount`) indexes its embedding table.
+    public func inVocabulary(_ tokens: UnsafeBufferPointer<Int32>) -> Bool {
+        let vocabularies = self.vocabularies.map(Int32.init)
+        let k = vocabularies.count
+        for (i, index) in tokens.enumerated() where index < 0 || index >= vocabularies[i % k] { return false }
+        return true
+    }
+
     /// Whether a map of this size fits on the canvas.
     public func fits(rows: Int, cols: Int) -> Bool {
         rows >= 1 && cols >= 1 && rows <= config.canvas && cols <= config.canvas
@@ -42,8 +50,9 @@ public struct Tokenizer: Sendable {
     }
 
     /// A placement for a new map: random when configured, else the top-left corner.
+    /// A map that does not fit gets the corner, which `TrialInvariants` then refuses.
     public func newPlacement<G: RandomNumberGenerator>(rows: Int, cols: Int, using rng: inout G) -> UInt8 {
-        guard config.randomPlacement else { return 0 }
+        guard config.randomPlacement, fits(rows: rows, cols: cols) else { return 0 }
         let r = Int.random(in: 0...(config.canvas - rows), using: &rng)
         let c = Int.random(in: 0...(config.canvas - cols), using: &rng)
         return Self.placement(rowOffset: r, colOffset: c)
@@ -51,8 +60,9 @@ public struct Tokenizer: Sendable {
 
     /// A placement for a new map, derived from `seed` alone, so that an actor and the
     /// learner agree on it without sending it (seed: trial identity and the map's first step).
+    /// A map that does not fit gets the corner, which `TrialInvariants` then refuses.
     public func placement(rows: Int, cols: Int, seed: UInt64) -> UInt8 {
-        guard config.randomPlacement else { return 0 }
+        guard config.randomPlacement, fits(rows: rows, cols: cols) else { return 0 }
         // SplitMix64 finaliser: neighbouring seeds give unrelated offsets.
         var z = seed &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

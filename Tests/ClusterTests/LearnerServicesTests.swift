@@ -68,7 +68,9 @@ struct LearnerServicesTests {
         ExperienceChunk(
             actorID: "actor-a", incarnation: 1, trialID: trial, sequence: sequence, policyVersion: 0,
             configFingerprint: fingerprint, mapRows: 3, mapCols: 3, firstStep: first, trialDone: done, behaviour: .random,
-            observations: [0, 1, 2], actions: [2, 2, 1], rewards: [0, 0, done ? 1 : 0], nextObservations: [1, 2, 5],
+            // A first chunk walks 0 → 1 → 2 → 5; a continuation goes on from 5 (4, 3, 6).
+            observations: first == 0 ? [0, 1, 2] : [5, 4, 3], actions: first == 0 ? [2, 2, 1] : [0, 0, 1],
+            rewards: [0, 0, done ? 1 : 0], nextObservations: first == 0 ? [1, 2, 5] : [4, 3, 6],
             flags: [first == 0 ? StepFlags([.episodeStart, .mapStart]).rawValue : 0, 0, done ? StepFlags.terminated.rawValue : 0])
     }
 

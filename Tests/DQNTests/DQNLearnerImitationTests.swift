@@ -10,12 +10,16 @@ struct DQNLearnerImitationTests {
         var replay = ReplayBuffer(capacitySteps: 10_000)
         var rng = SplitMixForTests(7)
         for trial in 0..<20 {
+            let cells = (0...24).map { _ in UInt16(rng.next() % 16) }
             let steps = (0..<24).map { i -> TrialStep in
-                let cell = UInt16(rng.next() % 16)
+                let cell = cells[i]
+                // The walk teleports (the dynamics are not what is learned), but each step
+                // starts where the one before it landed, as the replay requires.
+                let flags = i % 6 == 0 ? TrialStep.episodeStartBit | (i == 0 ? TrialStep.mapStartBit : 0)
+                    : (i % 6 == 5 ? TrialStep.truncatedBit : 0)
                 return TrialStep(
-                    observation: cell, nextObservation: cell, action: Self.expert(cell), reward: 0,
-                    flags: i % 6 == 0 ? TrialStep.episodeStartBit : (i % 6 == 5 ? TrialStep.truncatedBit : 0),
-                    rows: 4, cols: 4)
+                    observation: cell, nextObservation: cells[i + 1], action: Self.expert(cell), reward: 0,
+                    flags: flags, rows: 4, cols: 4)
             }
             try replay.append(steps, to: .init(incarnation: 1, trialID: UInt64(trial)), firstStep: 0, done: true, behaviour: behaviour.wireValue)
         }

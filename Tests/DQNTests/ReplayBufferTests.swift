@@ -3,11 +3,7 @@ import Testing
 
 @Suite("replay of trials")
 struct ReplayBufferTests {
-    func steps(_ n: Int, from first: Int = 0) -> [TrialStep] {
-        (0..<n).map { i in
-            TrialStep(observation: UInt16((first + i) % 9), nextObservation: 0, action: 0, reward: 0, flags: 0, rows: 3, cols: 3)
-        }
-    }
+    func steps(_ n: Int, from first: Int = 0) -> [TrialStep] { trialWalk(n, from: first) }
 
     @Test("chunks assemble into trials; a gap drops the partial trial and is reported")
     func assembly() throws {

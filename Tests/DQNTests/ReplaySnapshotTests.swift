@@ -4,11 +4,7 @@ import Testing
 @Suite("replay snapshots")
 struct ReplaySnapshotTests {
     func steps(_ n: Int, from first: Int = 0) -> [TrialStep] {
-        (0..<n).map { i in
-            TrialStep(
-                observation: UInt16((first + i) % 25), nextObservation: UInt16((first + i + 1) % 25), action: UInt8(i % 4),
-                reward: i % 7 == 6 ? 1 : 0, flags: UInt8(i % 16), rows: 5, cols: 5, placement: UInt8(i % 200))
-        }
+        trialWalk(n, from: first, rows: 5, cols: 4, episodeLength: 7, placement: Tokenizer.placement(rowOffset: 3, colOffset: 2))
     }
 
     func filled() throws -> ReplayBuffer {
