@@ -5,6 +5,8 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/icrl
 DEMO_OUT ?= runs/demo
 FUZZ_SECONDS ?= 60
+# make test fuzzes each target for less, to stay within CI's budget.
+TEST_FUZZ_SECONDS ?= 30
 SOAK_MINUTES ?= 10
 
 .PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality clean help
@@ -17,7 +19,7 @@ help:
 	@echo "make results        the paper's experiments on models/icrl-best.safetensors into results/"
 	@echo "make data-quality   three offline models from low/mid/high-quality data (~30 min)"
 	@echo "make test-faults     kill -9 actors/learner, checkpoint under kills, CURVE admission"
-	@echo "make fuzz    libFuzzer + ASan over the wire decode/validate path (FUZZ_SECONDS=60)"
+	@echo "make fuzz    libFuzzer + ASan: wire decode/validate, and chunks -> replay -> tokens (FUZZ_SECONDS=60 each)"
 	@echo "make soak    10 min, 4 actors restarted at random: RSS, fds, throughput (SOAK_MINUTES=10)"
 	@echo "make proto   regenerate Sources/ICRLWire from Proto/icrl.proto (needs protoc-c)"
 
@@ -40,7 +42,7 @@ test: deps
 	bash scripts/test_netns.sh $(RELEASE_BIN)
 	bash scripts/test_faults.sh $(RELEASE_BIN)
 	bash scripts/test_slurm.sh $(RELEASE_BIN)
-	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+	bash scripts/fuzz.sh $(TEST_FUZZ_SECONDS)
 
 demo: release
 	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)
@@ -68,7 +70,8 @@ test-cluster: release
 test-faults: release
 	bash scripts/test_faults.sh $(RELEASE_BIN)
 
-# libFuzzer (+ASan) over the wire decode-and-validate path; FUZZ_SECONDS bounds it (CI: 60).
+# libFuzzer (+ASan): the wire decode-and-validate path, and the stateful chunks -> replay ->
+# tokens path; FUZZ_SECONDS bounds each (make test: TEST_FUZZ_SECONDS).
 fuzz: deps
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 

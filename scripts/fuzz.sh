@@ -1,41 +1,52 @@
 #!/usr/bin/env bash
-# libFuzzer over the wire decode-and-validate path (Fuzz/WireFuzz): every message type,
-# experience validation, re-encode round trips and the experience-file reader, under
-# AddressSanitizer. `make fuzz` (CI runs it for a bounded time).
-#   bash scripts/fuzz.sh [SECONDS]      default 60
-# The corpus persists in Fuzz/corpus-local (ignored by git); a crash leaves its input in
-# Fuzz/artifacts/ — reproduce with .build-fuzz/release/icrl-fuzz Fuzz/artifacts/crash-…
+# libFuzzer under AddressSanitizer, two targets, each for SECONDS:
+#   icrl-fuzz         (Fuzz/WireFuzz): every message type through decode, experience
+#                     validation, re-encode round trips and the experience-file reader;
+#   icrl-fuzz-replay  (Fuzz/ReplayFuzz): sequences of chunks from several fake actors
+#                     through validation, the replay, window sampling and tokenization,
+#                     checking every embedding index.
+# `make fuzz` (CI runs it for a bounded time).
+#   bash scripts/fuzz.sh [SECONDS]      default 60 per target
+# Each corpus persists in Fuzz/corpus-local/<target> (ignored by git); a crash leaves its
+# input in Fuzz/artifacts/ — reproduce with .build-fuzz/release/<target> Fuzz/artifacts/crash-…
 set -euo pipefail
 seconds=${1:-60}
 cd "$(dirname "$0")/.."
-echo "== building icrl-fuzz (libFuzzer + ASan, scratch path .build-fuzz) =="
-build_log=$(mktemp)
-if ! ICRL_FUZZ=1 swift build -c release --product icrl-fuzz --scratch-path .build-fuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
-  -Xcc -fsanitize=fuzzer-no-link,address > "$build_log" 2>&1; then
-  grep -E "error" "$build_log" | head -20 || tail -20 "$build_log"
-  echo "fuzz: FAILED to build icrl-fuzz (log: $build_log)"
-  exit 1
-fi
-tail -1 "$build_log"
-bin=.build-fuzz/release/icrl-fuzz
-corpus=Fuzz/corpus-local
-mkdir -p "$corpus" Fuzz/artifacts
-echo "== fuzzing for ${seconds}s =="
-log=$(mktemp)
-set +e
-ICRL_FUZZ_SEEDS="$corpus" ASAN_OPTIONS=detect_leaks=1 "$bin" "$corpus" -max_total_time="$seconds" -max_len=8192 \
-  -artifact_prefix=Fuzz/artifacts/ -print_final_stats=1 > "$log" 2>&1
-status=$?
-set -e
-rm -f "${TMPDIR:-/tmp}"/icrl-fuzz-*.bin "$build_log"
-grep -E "^(INFO: Running|#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)|Fatal error" "$log" || true
-runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | head -1 | grep -o '[0-9]*$' || echo 0)
-cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
-if [ "$status" -ne 0 ]; then
-  tail -40 "$log"
-  echo "fuzz: FAILED (exit $status) after $runs inputs; the input is in Fuzz/artifacts/"
-  exit 1
-fi
-rm -f "$log"
-echo "fuzz: ok — $runs inputs in ${seconds}s, coverage $cov edges, corpus $(ls "$corpus" | wc -l) files, no crash, leak or round-trip failure"
+targets=(icrl-fuzz icrl-fuzz-replay)
+for target in "${targets[@]}"; do
+  echo "== building $target (libFuzzer + ASan, scratch path .build-fuzz) =="
+  build_log=$(mktemp)
+  if ! ICRL_FUZZ=1 swift build -c release --product "$target" --scratch-path .build-fuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+    -Xcc -fsanitize=fuzzer-no-link,address > "$build_log" 2>&1; then
+    grep -E "error" "$build_log" | head -20 || tail -20 "$build_log"
+    echo "fuzz: FAILED to build $target (log: $build_log)"
+    exit 1
+  fi
+  tail -1 "$build_log"
+  rm -f "$build_log"
+done
+mkdir -p Fuzz/artifacts
+for target in "${targets[@]}"; do
+  bin=.build-fuzz/release/$target
+  corpus=Fuzz/corpus-local/$target
+  mkdir -p "$corpus"
+  echo "== fuzzing $target for ${seconds}s =="
+  log=$(mktemp)
+  set +e
+  ICRL_FUZZ_SEEDS="$corpus" ASAN_OPTIONS=detect_leaks=1 "$bin" "$corpus" -max_total_time="$seconds" -max_len=8192 \
+    -artifact_prefix=Fuzz/artifacts/ -print_final_stats=1 > "$log" 2>&1
+  status=$?
+  set -e
+  rm -f "${TMPDIR:-/tmp}"/icrl-fuzz-*.bin
+  grep -E "^(INFO: Running|#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY)|Fatal error" "$log" || true
+  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | head -1 | grep -o '[0-9]*$' || echo 0)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
+  if [ "$status" -ne 0 ]; then
+    tail -40 "$log"
+    echo "fuzz: $target FAILED (exit $status) after $runs inputs; the input is in Fuzz/artifacts/"
+    exit 1
+  fi
+  rm -f "$log"
+  echo "fuzz: $target ok — $runs inputs in ${seconds}s, coverage $cov edges, corpus $(ls "$corpus" | wc -l) files, no crash, leak or broken property"
+done

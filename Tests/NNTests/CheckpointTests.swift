@@ -153,4 +153,16 @@ struct CheckpointTests {
             if case .truncated = $0 { return true } else { return false }
         }
     }
+
+    @Test("a header whose shapes overflow when multiplied is refused, not trapped on")
+    func overflowingShape() throws {
+        let url = try folder().appendingPathComponent("overflow.safetensors")
+        let header = Array(#"{"w":{"dtype":"F32","shape":[4611686018427387904,4611686018427387904,4],"data_offsets":[0,0]}}"#.utf8)
+        var bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
+        bytes += header
+        try Data(bytes).write(to: url)
+        expectError(url, { _ = try Checkpoint.info(at: url) }) {
+            if case .malformedHeader = $0 { return true } else { return false }
+        }
+    }
 }

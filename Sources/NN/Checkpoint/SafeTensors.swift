@@ -91,8 +91,13 @@ struct SafeTensors {
                   let shape = fields["shape"] as? [Int], let offsets = fields["data_offsets"] as? [Int], offsets.count == 2
             else { throw fail(.malformedHeader(detail: "entry '\(name)' lacks dtype, shape or data_offsets")) }
             guard dtype == "F32" else { throw fail(.unsupportedDType(name: name, dtype: dtype)) }
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= offsets[0],
-                  offsets[1] - offsets[0] == shape.reduce(1, *) * 4
+            // A hostile header can declare shapes whose product overflows: multiply with a check.
+            let bytesNeeded = shape.reduce(Optional(4)) { product, side in
+                guard let product, side >= 0 else { return nil }
+                let (result, overflow) = product.multipliedReportingOverflow(by: side)
+                return overflow ? nil : result
+            }
+            guard let bytesNeeded, offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == bytesNeeded
             else { throw fail(.malformedHeader(detail: "entry '\(name)': data_offsets \(offsets) do not hold shape \(shape) of F32")) }
             entries.append(Entry(name: name, shape: shape, range: offsets[0]..<offsets[1]))
         }
