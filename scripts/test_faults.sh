@@ -8,7 +8,10 @@
 #   3. kill -9 the learner at random moments while it checkpoints every 0.2 s, 15 times:
 #      the latest checkpoint always loads, and so does the replay snapshot beside it;
 #   4. CURVE: a learner that lists one actor key admits that actor; an actor with an
-#      unlisted key and a plain-TCP actor are refused, say why, and send nothing that counts.
+#      unlisted key and a plain-TCP actor are refused, say why, and send nothing that counts;
+#   5. a learner bound beyond loopback without CURVE refuses to start; a running learner
+#      fed every hostile chunk sequence (icrl bench hostile-sender) counts each by reason
+#      and keeps training.
 #   bash scripts/test_faults.sh [ICRL_BINARY]
 set -uo pipefail
 bin=$(readlink -f "${1:-.build/release/icrl}")
@@ -145,6 +148,36 @@ foreign = [k for r in rows for k in r if k.startswith("actors/") and k.endswith(
 print("     auth accepted", last.get("transport/auth_accepted"), "denied", last.get("transport/auth_denied"),
       "steps from listed", last.get("actors/listed/steps_received"), "rejected", last.get("rejected/total", 0))
 sys.exit(0 if not foreign and last.get("transport/auth_denied", 0) >= 1 and last.get("rejected/total", 0) == 0 else 1)
+PY
+for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
+
+echo "== 5. hostile experience and open binds =="
+run="$work/five"; port=46440
+if "$bin" learner --bind "tcp://*:$port" --out "$work/open" --config "$work/config.json" --minutes 0.1 > "$work/open.log" 2>&1; then
+  fail "a learner bound to every interface without CURVE started"
+else
+  grep -q "insecure" "$work/open.log" && ok "a learner bound to every interface without CURVE refuses to start and says how to proceed" \
+    || fail "the refusal does not mention CURVE or --insecure: $(tail -2 "$work/open.log")"
+fi
+"$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" --minutes 0.5 > "$work/learner5.log" 2>&1 &
+learner=$!; pids+=("$learner")
+"$bin" actor --learner "tcp://127.0.0.1:$port" --id honest --seed 5 > "$work/honest.log" 2>&1 &
+pids+=($!)
+wait_for 30 at_least "$run/metrics.jsonl" charts/updates 1 || fail "the learner never started training"
+expected=$("$bin" bench hostile-sender --learner "tcp://127.0.0.1:$port" --config "$work/config.json")
+echo "     sent attacks, expecting rejections $expected"
+updates_at_attack=$(metric "$run/metrics.jsonl" charts/updates)
+wait "$learner"; status=$?
+[ "$status" -eq 0 ] && ok "the learner survived every attack and exited cleanly" || fail "the learner exited with status $status ($(tail -2 "$work/learner5.log"))"
+python3 - "$run/metrics.jsonl" "$expected" "$updates_at_attack" <<'PY' && ok "each attack counted by its reason; training went on" || fail "attacks not counted, or training stopped"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+expected = json.loads(sys.argv[2])
+last = rows[-1]
+counted = {k: last.get("rejected/" + k, 0) for k in expected}
+print("     counted", counted, "updates at attack", sys.argv[3], "at end", last.get("charts/updates"))
+ok = all(counted[k] >= n for k, n in expected.items()) and last.get("charts/updates", 0) > int(sys.argv[3])
+sys.exit(0 if ok else 1)
 PY
 for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
 

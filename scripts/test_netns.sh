@@ -68,7 +68,8 @@ done
 
 run="$work/run"; mkdir -p "$run"
 minutes=$(python3 -c "print($seconds / 60)")
-ip netns exec "${hosts[0]}" "$bin" learner --bind "tcp://${addrs[0]}:5555" --out "$run" --preset smoke --minutes "$minutes" \
+# --insecure: plain TCP on the test's private bridge, which only its own namespaces reach.
+ip netns exec "${hosts[0]}" "$bin" learner --bind "tcp://${addrs[0]}:5555" --insecure --out "$run" --preset smoke --minutes "$minutes" \
   > "$work/learner.log" 2>&1 &
 learner=$!; pids+=("$learner")
 for i in 1 2; do

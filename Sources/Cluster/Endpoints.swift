@@ -25,4 +25,16 @@ public struct Endpoints: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "experience \(experience), weights \(weights), control \(control)" }
+
+    /// Whether the address reaches only this machine: a loopback host (`127.0.0.0/8`,
+    /// `localhost`, `::1`). `*`, `0.0.0.0`, interface names and other addresses are open
+    /// to the network.
+    public static func isLoopback(_ address: String) -> Bool {
+        guard address.hasPrefix("tcp://"), let colon = address.lastIndex(of: ":") else { return false }
+        var host = String(address[address.index(address.startIndex, offsetBy: 6)..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
 }

@@ -213,3 +213,32 @@ struct IngestSender: ParsableCommand {
         print("{\"chunks\":\(chunks),\"steps\":\(steps)}")
     }
 }
+
+/// `icrl bench hostile-sender`: sends every `HostileChunks` attack to a learner, as a peer
+/// written from `Proto/` alone could (scripts/test_faults.sh checks the learner counts
+/// each and keeps training).
+struct HostileSender: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hostile-sender", abstract: "Send experience that breaks trial invariants (fault tests).", shouldDisplay: false)
+
+    @Option(help: "The learner's address, tcp://HOST:PORT.") var learner: String
+    @OptionGroup var runConfig: RunConfigOptions
+
+    func run() throws {
+        let config = try runConfig.load()
+        let endpoints = try Endpoints(base: learner)
+        let context = try ZMQContext()
+        let push = try ZMQSocket(context, .push)
+        try push.setLinger(milliseconds: 5_000)
+        try push.connect(endpoints.experience)
+        var expected: [String: Int] = [:]
+        for attack in HostileChunks.sequences(fingerprint: config.fingerprint, incarnation: UInt64(getpid())) {
+            for chunk in attack.chunks { _ = try push.send(WireCodec.encode(chunk)) }
+            expected[attack.reason, default: 0] += 1
+        }
+        push.close()
+        context.shutdown()
+        let text = expected.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
+        print("{\(text)}")
+    }
+}

@@ -12,14 +12,19 @@ struct LearnerCommand: ParsableCommand {
         discussion: """
             Binds three ports from --bind tcp://HOST:PORT: PORT (experience, PULL), PORT+1
             (weights, PUB) and PORT+2 (control, ROUTER). Actors need only that address:
-              icrl learner --bind tcp://*:5555 --out runs/exp1 --preset best
-              icrl actor --learner tcp://LEARNER_HOST:5555      # on every rollout machine
+              icrl keygen learner --out keys && icrl keygen actor --out keys
+              icrl learner --bind tcp://*:5555 --out runs/exp1 --preset best \\
+                --curve-key keys/learner.key --authorized-keys keys/actor.pub
+              icrl actor --learner tcp://LEARNER_HOST:5555 \\
+                --curve-key keys/actor.key --learner-key keys/learner.pub   # on every rollout machine
+            A learner bound beyond loopback refuses to start without CURVE unless given
+            --insecure (a network whose every host you trust).
             SIGTERM or Ctrl-C stops it cleanly: actors are told to leave and metrics flushed.
             """
     )
 
-    @Option(help: "Address to bind: tcp://HOST:PORT; PORT+1 and PORT+2 are used too.")
-    var bind = "tcp://*:5555"
+    @Option(help: "Address to bind: tcp://HOST:PORT; PORT+1 and PORT+2 are used too. The default reaches this machine only; tcp://*:5555 opens it to the network (with CURVE, or --insecure).")
+    var bind = "tcp://127.0.0.1:5555"
 
     @Option(help: "Run folder: config.json, metrics.jsonl, checkpoints, logs.")
     var out: String?
@@ -40,11 +45,25 @@ struct LearnerCommand: ParsableCommand {
 
     @OptionGroup(title: "Authentication") var curve: LearnerCurveOptions
 
+    @Flag(help: ArgumentHelp(
+        "Accept plain TCP on a non-loopback --bind, without CURVE: anyone who reaches the ports can send experience and stop the run. Only on a network whose every host you trust."))
+    var insecure = false
+
     @Option(help: "Train from this experience file (written by icrl collect) instead of, or before, live actors.")
     var dataset: String?
 
     func validate() throws {
         _ = try Endpoints(base: bind)
+        if curve.curveKey == nil, !insecure, !Endpoints.isLoopback(bind) {
+            throw ValidationError("""
+                --bind \(bind) is open to the network, and without CURVE anyone who reaches it can join, send \
+                experience and stop the run. Either:
+                  - turn CURVE on: icrl keygen learner --out keys && icrl keygen actor --out keys, then \
+                --curve-key keys/learner.key --authorized-keys keys/actor.pub (actors: --curve-key keys/actor.key --learner-key keys/learner.pub);
+                  - bind loopback only (--bind tcp://127.0.0.1:5555), for actors on this machine;
+                  - or pass --insecure, on a network whose every host you trust.
+                """)
+        }
         if resume || resumeIfPresent, out == nil { throw ValidationError("--resume and --resume-if-present need --out, the run folder to continue") }
         if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
         if let updates, updates <= 0 { throw ValidationError("--updates must be positive") }

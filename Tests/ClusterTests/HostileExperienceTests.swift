@@ -71,6 +71,17 @@ struct HostileExperienceTests {
         #expect(replay.storedSteps == 0)
     }
 
+    @Test("every attack the hostile sender sends is refused with its reason, and only its last chunk is")
+    func hostileSequences() {
+        var replay = ReplayBuffer(capacitySteps: 1_000, invariants: TrialInvariants(tokenizer: Self.tokenizer.config))
+        for attack in HostileChunks.sequences(fingerprint: Self.fingerprint, incarnation: 9) {
+            let reasons = attack.chunks.map { Self.ingest($0, into: &replay) }
+            #expect(reasons.dropLast().allSatisfy { $0 == nil }, "\(attack.name)")
+            #expect(reasons.last == attack.reason, "\(attack.name)")
+        }
+        #expect(replay.storedSteps == 0, "every attacked trial was dropped")
+    }
+
     @Test("after an episode ends, the next step must start one; a trial must open with a map start")
     func episodeBoundaries() {
         var replay = ReplayBuffer(capacitySteps: 1_000, invariants: TrialInvariants(tokenizer: Self.tokenizer.config))

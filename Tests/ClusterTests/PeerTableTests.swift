@@ -36,6 +36,17 @@ struct EndpointsTests {
         #expect(try Endpoints(base: "tcp://*:7000").control == "tcp://*:7002")
     }
 
+    @Test("loopback binds are told apart from binds open to the network")
+    func loopback() {
+        for address in ["tcp://127.0.0.1:5555", "tcp://127.8.9.10:1", "tcp://localhost:5555", "tcp://[::1]:5555"] {
+            #expect(Endpoints.isLoopback(address), "\(address)")
+        }
+        for address in ["tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://10.0.0.5:5555", "tcp://eth0:5555", "tcp://127.0.0.1.evil.com:5555",
+                        "tcp://[::]:5555", "tcp://128.0.0.1:5555", "ipc:///tmp/x"] {
+            #expect(!Endpoints.isLoopback(address), "\(address)")
+        }
+    }
+
     @Test("bad addresses say what to write", arguments: ["localhost:5555", "tcp://host", "tcp://host:0", "tcp://host:65535", "ipc:///tmp/x"])
     func invalid(address: String) {
         #expect(throws: Endpoints.InvalidAddress.self) { try Endpoints(base: address) }
