@@ -30,8 +30,10 @@ public enum HostileChunks {
                   sequence: sequence, policyVersion: policyVersion)
         }
         return [
-            Sequence(name: "continuation claims an 8×8 map and cell 63", reason: "map_size_change", chunks: [
-                opening(1), chunk(1, first: 2, rows: 8, cols: 8, observations: [63], next: [62], flags: [[]]),
+            // The sequence that once trapped the learner used 8×8 and cell 63; 4×4 fits every canvas
+            // the validator accepts, so the replay's rule is what refuses it.
+            Sequence(name: "continuation claims a larger map without a map start", reason: "map_size_change", chunks: [
+                opening(1), chunk(1, first: 2, rows: 4, cols: 4, observations: [15], next: [14], flags: [[]]),
             ]),
             Sequence(name: "continuation starts away from where the trial stood", reason: "discontinuity", chunks: [
                 opening(2), chunk(2, first: 2, observations: [1], next: [2], flags: [[]]),
