@@ -6,7 +6,7 @@ RELEASE_BIN := .build/release/icrl
 DEMO_OUT ?= runs/demo
 FUZZ_SECONDS ?= 60
 # make test fuzzes each target for less, to stay within CI's budget.
-TEST_FUZZ_SECONDS ?= 30
+TEST_FUZZ_SECONDS ?= 20
 SOAK_MINUTES ?= 10
 
 .PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality clean help

@@ -66,7 +66,7 @@ let package = Package(
 
         // MARK: Tests.
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ICRLWire", "CZeroMQ"]),
-        .testTarget(name: "DQNTests", dependencies: ["DQN"]),
+        .testTarget(name: "DQNTests", dependencies: ["DQN", "FrozenLake"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "DQN", "Transport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "COpenBLAS", "CNNKernels"]),
         .testTarget(name: "FrozenLakeTests", dependencies: ["FrozenLake"], resources: [.copy("Fixtures")]),

@@ -6,7 +6,7 @@
 #   usage: scripts/test_kernel_paths.sh [FILTER]   (default: the suites that run the model)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-filter="${1:-NNTests|EvaluationTests|DQNTests}"
+filter="${1:-NNTests|DQNTests}"
 
 # The paths the CPU can run, best first, as KernelPath.hardware decides them.
 paths=(portable)

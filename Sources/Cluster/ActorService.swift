@@ -155,6 +155,8 @@ public final class ActorService {
                 do {
                     try load(newest, into: model)
                     version = newest.version
+                    // The trials in flight keep their context, encoded by the new weights.
+                    policy.refreshAfterWeightsChange()
                 } catch {
                     logger.warning("ignoring weights version \(newest.version): \(error)")
                 }

@@ -45,7 +45,8 @@ extension LearnerService {
             let capacity = options.config.replayCapacitySteps
             let replay = try state.shared.withLock { s throws(ReplayBuffer.SnapshotError) in
                 let restored = try ReplayBuffer.restore(
-                    snapshot: bytes, capacitySteps: capacity, maxTrialSteps: s.replay.maxTrialSteps, invariants: s.replay.invariants)
+                    snapshot: bytes, capacitySteps: capacity, maxTrialSteps: s.replay.maxTrialSteps, invariants: s.replay.invariants,
+                    teacherLabels: s.replay.teacherLabels)
                 s.replay = restored
                 return restored
             }

@@ -69,7 +69,8 @@ public final class LearnerService {
         state = LearnerState(
             replay: ReplayBuffer(
                 capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16,
-                invariants: TrialInvariants(tokenizer: config.tokenizer, actions: config.model.actions)),
+                invariants: TrialInvariants(tokenizer: config.tokenizer, actions: config.model.actions),
+                teacherLabels: config.dqn.teacherRelabel),
             heartbeatTimeout: options.heartbeatTimeout)
         rng = Xoshiro256(seed: config.seed, stream: 7)
         let context = try ZMQContext()

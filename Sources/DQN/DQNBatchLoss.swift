@@ -14,8 +14,11 @@ final class DQNBatchLoss {
     /// (B, T) regression targets, and 1 where a token has one
     let targets: UnsafeMutableBufferPointer<Float>
     let mask: UnsafeMutableBufferPointer<Float>
-    /// (B, T) 1 at the tokens of demonstrator windows when imitating
+    /// (B, T) 1 at the tokens that have a teacher when imitating: those of demonstrator
+    /// windows, or every labelled token with teacher relabelling
     let imitationMask: UnsafeMutableBufferPointer<Float>
+    /// (B, T) the teacher's actions at each token, a bit mask (`MarginImitationLoss`)
+    let allowed: UnsafeMutableBufferPointer<UInt8>
     /// (B, T, A) the target network's Q-values
     let qTarget: UnsafeMutableBufferPointer<Float>
     /// (B) per sequence: Σ Q(taken action) and Σ target over masked-in tokens, and their
@@ -42,6 +45,7 @@ final class DQNBatchLoss {
         targets = zeros(n, Float.self)
         mask = zeros(n, Float.self)
         imitationMask = zeros(n, Float.self)
+        allowed = zeros(n, UInt8.self)
         qTarget = zeros(n * actionCount, Float.self)
         qSums = zeros(batch, Double.self)
         targetSums = zeros(batch, Double.self)
@@ -53,6 +57,7 @@ final class DQNBatchLoss {
     deinit {
         for p in [targets, mask, imitationMask, qTarget, losses, imitationLosses] { p.deallocate() }
         actions.deallocate()
+        allowed.deallocate()
         qSums.deallocate()
         targetSums.deallocate()
         counts.deallocate()
@@ -63,8 +68,10 @@ final class DQNBatchLoss {
     /// imitation mask; clears the statistics.
     ///
     /// - steps: (B, T) the sampled steps, the first `lengths[b]` of each row valid
+    /// - relabel: the teacher is the step's label (`TrialStep.teacherActions`), in every
+    ///   window; else the action taken, in demonstrator windows
     func prepare(steps: UnsafeBufferPointer<TrialStep>, lengths: [Int], endsTrial: [Bool], demonstrator: [Bool],
-                 rule: DQNTargets, imitating: Bool) {
+                 rule: DQNTargets, imitating: Bool, relabel: Bool = false) {
         for b in 0..<batch {
             let n = lengths[b], row = b * time
             for t in 0..<time { actions[row + t] = t < n ? Int32(steps[row + t].action) : 0 }
@@ -74,8 +81,17 @@ final class DQNBatchLoss {
                 mask[row + t] = 0
                 targets[row + t] = 0
             }
-            let on: Float = imitating && demonstrator[b] ? 1 : 0
-            for t in 0..<time { imitationMask[row + t] = t < n ? on : 0 }
+            for t in 0..<time {
+                guard imitating, t < n else {
+                    imitationMask[row + t] = 0
+                    allowed[row + t] = 0
+                    continue
+                }
+                let step = steps[row + t]
+                let teacher: UInt8 = relabel ? step.teacherActions : (demonstrator[b] ? 1 << step.action : 0)
+                allowed[row + t] = teacher
+                imitationMask[row + t] = teacher != 0 ? 1 : 0
+            }
         }
         maskWeight = QRegressionLoss.totalMaskWeight(UnsafeBufferPointer(mask))
         imitationWeight = QRegressionLoss.totalMaskWeight(UnsafeBufferPointer(imitationMask))
@@ -116,7 +132,8 @@ final class DQNBatchLoss {
             mask: UnsafeBufferPointer(rebasing: mask[rows]), positions: rows.count, actionCount: a, totalWeight: maskWeight)
         if let imitation, imitationWeight > 0 {
             imitationLosses[seqs.lowerBound] = MarginImitationLoss.accumulate(
-                dQ: dQ, q: q, actions: blockActions, mask: UnsafeBufferPointer(rebasing: imitationMask[rows]),
+                dQ: dQ, q: q, allowed: UnsafeBufferPointer(rebasing: allowed[rows]),
+                mask: UnsafeBufferPointer(rebasing: imitationMask[rows]),
                 positions: rows.count, actionCount: a, margin: imitation.margin, weight: imitation.weight,
                 totalWeight: imitationWeight)
         }

@@ -12,6 +12,14 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     public var gammaAcrossEpisodes: Float = 0.9
     public var rewardScale: Float = 30
     public var bootstrap: DQNTargets.Bootstrap = .episode
+    /// Timeouts get no target under per-episode bootstrap (`DQNTargets.masksTimeouts`).
+    /// Configs written before this field existed decode with it off, as they were trained.
+    public var masksTimeouts = true
+    /// Fraction of sampled windows that begin at their trial's first step. Evaluation reads
+    /// a trial from its start; uniform window starts put step 0 of a 400-step trial in
+    /// about 1 window of 145 (`ReplayBuffer.sampleWindow`). 0: uniform starts only (the
+    /// setting of configs written before this field existed).
+    public var trialStartFraction: Double = 0.25
     /// Target network: Polyak τ per update (1 = hard copy every `targetEvery` updates).
     public var polyakTau: Float = 0.01
     public var targetEvery = 1
@@ -31,6 +39,11 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     public var imitationMargin: Float = 3
     /// Whose trials count as demonstrations.
     public var imitationBehaviours: [RolloutBehaviour] = [.oracle]
+    /// Teacher relabelling (DAgger-style): the replay labels every step of every trial, the
+    /// model's own included, with the actions the belief-greedy oracle would take given the
+    /// trial so far, and the margin term (`imitationWeight`, `imitationMargin`) pulls the
+    /// greedy action toward that set at every token, beside the TD loss. Non-slippery maps.
+    public var teacherRelabel = false
 
     public init() {}
 
@@ -47,6 +60,8 @@ public struct DQNConfig: Codable, Hashable, Sendable {
         gammaAcrossEpisodes = try value(.gammaAcrossEpisodes, d.gammaAcrossEpisodes)
         rewardScale = try value(.rewardScale, d.rewardScale)
         bootstrap = try value(.bootstrap, d.bootstrap)
+        masksTimeouts = try value(.masksTimeouts, false)
+        trialStartFraction = try value(.trialStartFraction, 0)
         polyakTau = try value(.polyakTau, d.polyakTau)
         targetEvery = try value(.targetEvery, d.targetEvery)
         huberDelta = try c.decodeIfPresent(Float.self, forKey: .huberDelta)
@@ -57,6 +72,7 @@ public struct DQNConfig: Codable, Hashable, Sendable {
         imitationWeight = try value(.imitationWeight, d.imitationWeight)
         imitationMargin = try value(.imitationMargin, d.imitationMargin)
         imitationBehaviours = try value(.imitationBehaviours, d.imitationBehaviours)
+        teacherRelabel = try value(.teacherRelabel, false)
     }
 
     var lossKind: QRegressionLoss.Kind {
@@ -64,7 +80,8 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     }
 
     var targets: DQNTargets {
-        DQNTargets(gamma: gamma, gammaAcrossEpisodes: gammaAcrossEpisodes, rewardScale: rewardScale, bootstrap: bootstrap)
+        DQNTargets(gamma: gamma, gammaAcrossEpisodes: gammaAcrossEpisodes, rewardScale: rewardScale, bootstrap: bootstrap,
+                   masksTimeouts: masksTimeouts)
     }
 
     var adam: AdamW.Hyperparameters {

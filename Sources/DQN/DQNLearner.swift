@@ -74,7 +74,9 @@ public final class DQNLearner {
         var attemptsLeft = 64 * batch
         var b = 0
         while b < batch {
-            guard attemptsLeft > 0, let window = replay.sampleWindow(length: time, using: &rng) else { return false }
+            guard attemptsLeft > 0,
+                  let window = replay.sampleWindow(length: time, trialStartFraction: config.trialStartFraction, using: &rng)
+            else { return false }
             attemptsLeft -= 1
             let trial = replay.trials[window.trial]
             lengths[b] = window.count
@@ -106,12 +108,12 @@ public final class DQNLearner {
         let time = self.time, batch = self.batch, lengths = self.lengths, endsTrial = self.endsTrial
         tokens.withUnsafeBufferPointer { target.predict(tokens: $0, batch: batch, time: time, into: loss.qTarget) }
         let demonstrators = demonstrator.filter { $0 }.count
-        let imitating = config.imitationWeight > 0 && demonstrators > 0
+        let imitating = config.imitationWeight > 0 && (demonstrators > 0 || config.teacherRelabel)
         let rule = config.targets, kind = config.lossKind
         let imitation = imitating ? (margin: config.imitationMargin, weight: config.imitationWeight) : nil
         steps.withUnsafeBufferPointer { s in
             loss.prepare(steps: s, lengths: lengths, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule,
-                         imitating: imitating)
+                         imitating: imitating, relabel: config.teacherRelabel)
             tokens.withUnsafeBufferPointer { tk in
                 _ = online.trainingPass(tokens: tk, batch: batch, time: time) { seqs, q, dQ in
                     loss.blockGradient(seqs, q: q, dQ: dQ, steps: s, lengths: lengths, endsTrial: endsTrial, rule: rule,

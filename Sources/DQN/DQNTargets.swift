@@ -17,12 +17,28 @@ public struct DQNTargets: Sendable {
     /// Rewards are multiplied by this before regression (the paper used 30).
     public var rewardScale: Float
     public var bootstrap: Bootstrap
+    /// With `.episode`: a step cut by the step limit (truncated, not terminated) gets no
+    /// target, instead of the target 0 a terminal step gets. Its true value is that of the
+    /// cell it stopped on, which no later token shows (the next token is the next
+    /// episode's start); a target of 0 teaches that walking on is worth nothing: the
+    /// time-limit bias. With `.trial` such steps bootstrap across the boundary anyway.
+    public var masksTimeouts: Bool
 
-    public init(gamma: Float = 0.9, gammaAcrossEpisodes: Float = 0.9, rewardScale: Float = 30, bootstrap: Bootstrap = .episode) {
+    public init(
+        gamma: Float = 0.9, gammaAcrossEpisodes: Float = 0.9, rewardScale: Float = 30, bootstrap: Bootstrap = .episode,
+        masksTimeouts: Bool = true
+    ) {
         self.gamma = gamma
         self.gammaAcrossEpisodes = gammaAcrossEpisodes
         self.rewardScale = rewardScale
         self.bootstrap = bootstrap
+        self.masksTimeouts = masksTimeouts
+    }
+
+    /// The step has no regression target at all: a timeout under per-episode bootstrap.
+    @inlinable
+    func hasNoTarget(_ step: TrialStep) -> Bool {
+        masksTimeouts && bootstrap == .episode && step.truncated && !step.terminated
     }
 
     /// The discount between token `t` and the next one: 0 where nothing follows.
@@ -42,7 +58,7 @@ public struct DQNTargets: Sendable {
         let count = window.count
         for t in 0..<count {
             let isLast = t + 1 == count
-            mask[t] = discount(after: window[t], isLast: isLast, endsTrial: endsTrial) == 0 || !isLast ? 1 : 0
+            mask[t] = !hasNoTarget(window[t]) && (discount(after: window[t], isLast: isLast, endsTrial: endsTrial) == 0 || !isLast) ? 1 : 0
         }
     }
 
@@ -65,6 +81,11 @@ public struct DQNTargets: Sendable {
         let count = window.count
         for t in 0..<count {
             let step = window[t]
+            if hasNoTarget(step) {
+                targets[t] = 0
+                mask[t] = 0
+                continue
+            }
             let reward = Float(step.reward) * rewardScale
             let isLast = t + 1 == count
             let discount = discount(after: step, isLast: isLast, endsTrial: endsTrial)

@@ -34,8 +34,22 @@ public final class DecoderPolicy: BatchedQPolicy {
         decoder.reset(sequence: i)
     }
 
-    /// Empties every sequence: after new weights, cached keys and values are stale.
+    /// Empties every sequence.
     public func resetAll() {
         decoder.resetAll()
     }
+
+    /// Re-encodes every sequence's window with the current weights: call after loading new
+    /// ones, or the cached keys and values mix several weight versions until the next
+    /// re-encoding or trial. Counted in `inferenceSeconds` (it is inference).
+    public func refreshAfterWeightsChange() {
+        let start = ContinuousClock.now
+        decoder.refreshAll()
+        let elapsed = ContinuousClock.now - start
+        inferenceSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        refreshes += 1
+    }
+
+    /// Times `refreshAfterWeightsChange` ran.
+    public private(set) var refreshes = 0
 }

@@ -1,4 +1,5 @@
 import DequeModule
+import FrozenLake
 
 /// Whole trials of experience, assembled from chunks as they arrive, sampled as
 /// windows of consecutive steps. Bounded by `capacitySteps`: the oldest trials
@@ -53,6 +54,10 @@ public struct ReplayBuffer: Sendable {
     public let maxTrialSteps: Int
     /// Rules every stored step satisfies (the learner's: its tokenizer's canvas).
     public let invariants: TrialInvariants
+    /// Label every stored step with the oracle's actions (`TrialStep.teacherActions`).
+    public let teacherLabels: Bool
+    /// The oracle following each open trial, when labelling.
+    var teachers: [TrialKey: OracleAgent] = [:]
     public private(set) var trials: Deque<Trial> = []
     public private(set) var storedSteps = 0
     /// Trials finished or evicted so far, for logs.
@@ -64,11 +69,14 @@ public struct ReplayBuffer: Sendable {
     private var open: [TrialKey: Int] = [:]
     private var firstIndex = 0
 
-    public init(capacitySteps: Int, maxTrialSteps: Int = 8_192, invariants: TrialInvariants = TrialInvariants()) {
+    public init(
+        capacitySteps: Int, maxTrialSteps: Int = 8_192, invariants: TrialInvariants = TrialInvariants(), teacherLabels: Bool = false
+    ) {
         precondition(capacitySteps > 0 && maxTrialSteps > 0)
         self.capacitySteps = capacitySteps
         self.maxTrialSteps = maxTrialSteps
         self.invariants = invariants
+        self.teacherLabels = teacherLabels
     }
 
     /// Appends consecutive steps of a trial. `firstStep` is the index of `steps[0]`
@@ -94,7 +102,13 @@ public struct ReplayBuffer: Sendable {
                 drop(key)
                 throw Refusal(error)
             }
-            trials[index].steps.append(contentsOf: steps)
+            if teacherLabels {
+                var labelled = steps
+                labelTeacherActions(&labelled, key: key, history: trials[index].steps, staysOpen: !done)
+                trials[index].steps.append(contentsOf: labelled)
+            } else {
+                trials[index].steps.append(contentsOf: steps)
+            }
             storedSteps += steps.count
             longestTrial = max(longestTrial, trials[index].steps.count)
             if done {
@@ -109,6 +123,11 @@ public struct ReplayBuffer: Sendable {
                 try invariants.check(steps, after: nil)
             } catch {
                 throw Refusal(error)
+            }
+            var steps = steps
+            if teacherLabels {
+                teachers[key] = nil
+                labelTeacherActions(&steps, key: key, history: [], staysOpen: !done)
             }
             trials.append(Trial(key: key, steps: steps, done: done, behaviour: behaviour))
             storedSteps += steps.count
@@ -125,6 +144,7 @@ public struct ReplayBuffer: Sendable {
     /// Forgets an open trial's steps: the sender lost part of it, or sent a part that was
     /// refused, so what is stored can no longer be continued truthfully.
     public mutating func drop(_ key: TrialKey) {
+        teachers[key] = nil
         guard let absolute = open.removeValue(forKey: key) else { return }
         let index = absolute - firstIndex
         storedSteps -= trials[index].steps.count
@@ -137,7 +157,10 @@ public struct ReplayBuffer: Sendable {
             trials.removeFirst()
             firstIndex += 1
             storedSteps -= oldest.steps.count
-            if !oldest.done { open[oldest.key] = nil }
+            if !oldest.done {
+                open[oldest.key] = nil
+                teachers[oldest.key] = nil
+            }
             if !oldest.steps.isEmpty { evictedTrials += 1 }
         }
     }
@@ -150,11 +173,14 @@ public struct ReplayBuffer: Sendable {
     /// Number of trials currently held (open ones included).
     public var trialCount: Int { trials.count }
 
-    /// A window of at most `length` consecutive steps, drawn so that every stored step is
-    /// equally likely to be in it (trials picked in proportion to their length), with the
-    /// step before the window for the first token's features. Nil when empty.
+    /// A window of at most `length` consecutive steps: a trial picked in proportion to its
+    /// length, then, with probability `trialStartFraction`, the window at the trial's start,
+    /// else a start drawn uniformly from `0...(n − length)`. Uniform starts cover the middle
+    /// of a long trial far more often than its ends (step 0 of an n-step trial is in 1
+    /// window of n − length + 1); the fraction puts back the windows evaluation reads
+    /// first. Nil when empty.
     public func sampleWindow<G: RandomNumberGenerator>(
-        length: Int, using rng: inout G
+        length: Int, trialStartFraction: Double = 0, using rng: inout G
     ) -> (trial: Int, start: Int, count: Int)? {
         guard storedSteps > 0, !trials.isEmpty else { return nil }
         let longest = longestTrial
@@ -164,7 +190,8 @@ public struct ReplayBuffer: Sendable {
             let n = trials[index].steps.count
             guard n > 0, Int.random(in: 0..<longest, using: &rng) < n else { continue }
             let count = min(length, n)
-            let start = Int.random(in: 0...(n - count), using: &rng)
+            let fromStart = trialStartFraction > 0 && Double.random(in: 0..<1, using: &rng) < trialStartFraction
+            let start = fromStart ? 0 : Int.random(in: 0...(n - count), using: &rng)
             return (index, start, count)
         }
         return nil

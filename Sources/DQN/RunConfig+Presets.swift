@@ -22,6 +22,9 @@ extension RunConfig {
             var dqn = DQNConfig()
             dqn.polyakTau = 0.1
             dqn.bootstrap = .episode
+            // The paper's windows: timeouts trained toward 0, window starts uniform.
+            dqn.masksTimeouts = false
+            dqn.trialStartFraction = 0
             var rollout = RolloutConfig()
             rollout.mapsPerTrial = 4
             return RunConfig(

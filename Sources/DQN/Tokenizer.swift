@@ -11,7 +11,8 @@
 /// - `.canvasTile`:  [canvasCell, prevAction, prevReward, episodeStart, landing]
 /// - `.rowColumn`:   [row, col, prevAction, prevReward, episodeStart, landingRow, landingCol]
 /// `prevAction` is 4 on a trial's first token; `landing*` is 0 except on an episode's
-/// first token after an earlier episode, where it is the landing cell (or coordinate) + 1.
+/// first token after an earlier episode that ended in a hole or on a goal, where it is the
+/// landing cell (or coordinate) + 1 (`TokenizerConfig.landingsOnlyOnTermination`).
 public struct Tokenizer: Sendable {
     public let config: TokenizerConfig
 
@@ -96,7 +97,10 @@ public struct Tokenizer: Sendable {
         let prevReward = Int32(previous?.reward ?? 0)
         let start: Int32 = startsEpisode ? 1 : 0
         // The landing cell is only news at an episode start: mid-episode it is where we stand.
-        let landing: TrialStep? = startsEpisode ? previous : nil
+        // After a timeout there is no landing (the agent stood on a safe cell), unless the
+        // config predates the distinction.
+        let landing: TrialStep? = startsEpisode && (previous?.terminated ?? false || !config.landingsOnlyOnTermination)
+            ? previous : nil
         switch config.observation {
         case .tile:
             out[0] = Int32(observation)

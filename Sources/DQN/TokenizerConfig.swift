@@ -22,13 +22,32 @@ public struct TokenizerConfig: Codable, Hashable, Sendable {
     /// every canvas coordinate is trained and the model cannot rely on where walls are.
     /// Without it maps sit in the top-left corner.
     public var randomPlacement: Bool = true
+    /// Show only holes and goals as landings: at the first token after an episode cut by the
+    /// step limit the landing feature is empty, as on a trial's first token (told apart by
+    /// the previous action). Off, a timeout on a safe cell X looks exactly like falling into
+    /// a hole at X, and the model can learn that a cell on the only path is a hole. Configs
+    /// written before this field existed decode with it off, as they were trained.
+    public var landingsOnlyOnTermination: Bool = true
 
-    public init(observation: ObservationEncoding = .rowColumn, canvas: Int = 8, randomPlacement: Bool = true) {
+    public init(
+        observation: ObservationEncoding = .rowColumn, canvas: Int = 8, randomPlacement: Bool = true,
+        landingsOnlyOnTermination: Bool = true
+    ) {
         self.observation = observation
         self.canvas = canvas
         self.randomPlacement = randomPlacement
+        self.landingsOnlyOnTermination = landingsOnlyOnTermination
     }
 
-    /// The paper's encoding: tile index, maps in the corner.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        observation = try c.decode(ObservationEncoding.self, forKey: .observation)
+        canvas = try c.decode(Int.self, forKey: .canvas)
+        randomPlacement = try c.decode(Bool.self, forKey: .randomPlacement)
+        landingsOnlyOnTermination = try c.decodeIfPresent(Bool.self, forKey: .landingsOnlyOnTermination) ?? false
+    }
+
+    /// The paper's encoding: tile index, maps in the corner (and the paper's landings: none;
+    /// what we add to it is the terminal cell, which a timeout does not have).
     public static let paper = TokenizerConfig(observation: .tile, canvas: 8, randomPlacement: false)
 }

@@ -3,8 +3,10 @@ import FrozenLake
 extension TrialSpec {
     /// The paper's non-stationary experiment: each trial plays one evaluation map, then —
     /// without a signal — another of the same shape after `swapAfter` episodes.
-    public static func nonStationary(_ suite: MapSuite, count: Int, seed: UInt64, swapAfter: Int) -> [TrialSpec] {
-        let firsts = suite.maps(count: count, seed: seed, split: .evaluation)
+    public static func nonStationary(
+        _ suite: MapSuite, count: Int, seed: UInt64, swapAfter: Int, split: MapSplit = .evaluation
+    ) -> [TrialSpec] {
+        let firsts = suite.maps(count: count, seed: seed, split: split)
         // Partners come from further streams of evaluation maps, matched by shape.
         var pool: [FrozenLakeMap] = []
         var batch: UInt64 = 0
@@ -13,7 +15,7 @@ extension TrialSpec {
                 if let i = pool.firstIndex(where: { $0.geometry == first.geometry && $0 != first }) {
                     return TrialSpec(maps: [first, pool.remove(at: i)], swapAfter: [swapAfter])
                 }
-                pool += suite.maps(count: max(64, count), seed: SplitMix64.derive(seed, 0x5357_4150, batch), split: .evaluation)
+                pool += suite.maps(count: max(64, count), seed: SplitMix64.derive(seed, 0x5357_4150, batch), split: split)
                 batch += 1
             }
         }
@@ -23,11 +25,11 @@ extension TrialSpec {
     /// scripted episodes that each carry half of a shortest path — start to midpoint
     /// (cut off there), then midpoint to goal — and no episode that walks it all. An
     /// agent that stitches the halves reaches the goal in its first episode.
-    public static func stitching(_ suite: MapSuite, count: Int, seed: UInt64) -> [TrialSpec] {
+    public static func stitching(_ suite: MapSuite, count: Int, seed: UInt64, split: MapSplit = .evaluation) -> [TrialSpec] {
         var specs: [TrialSpec] = []
         var batch: UInt64 = 0
         while specs.count < count {
-            let maps = suite.maps(count: count * 2, seed: SplitMix64.derive(seed, 0x5354_4954, batch), split: .evaluation)
+            let maps = suite.maps(count: count * 2, seed: SplitMix64.derive(seed, 0x5354_4954, batch), split: split)
             batch += 1
             for map in maps where specs.count < count {
                 if let spec = stitchingTrial(on: map) { specs.append(spec) }

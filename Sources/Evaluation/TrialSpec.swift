@@ -25,9 +25,9 @@ public struct TrialSpec: Sendable, Hashable {
         context = []
     }
 
-    /// Stationary trials on the first `count` evaluation maps of a suite.
-    public static func suite(_ suite: MapSuite, count: Int, seed: UInt64) -> [TrialSpec] {
-        suite.maps(count: count, seed: seed, split: .evaluation).map({ TrialSpec(map: $0) })
+    /// Stationary trials on the first `count` maps of a suite's held-out `split`.
+    public static func suite(_ suite: MapSuite, count: Int, seed: UInt64, split: MapSplit = .evaluation) -> [TrialSpec] {
+        suite.maps(count: count, seed: seed, split: split).map({ TrialSpec(map: $0) })
     }
 }
 

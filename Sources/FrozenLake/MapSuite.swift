@@ -37,9 +37,9 @@ public enum MapSuite: String, Sendable, Hashable, CaseIterable, CustomStringConv
 
     public var description: String { rawValue }
 
-    /// The first `count` maps of `split` (distinct maps for evaluation, as in the paper).
+    /// The first `count` maps of `split` (distinct maps for the held-out splits, as in the paper).
     public func maps(count: Int, seed: UInt64, split: MapSplit = .evaluation) -> [FrozenLakeMap] {
-        generator.maps(count: count, seed: seed, split: split, unique: split == .evaluation)
+        generator.maps(count: count, seed: seed, split: split, unique: split != .train)
     }
 
     /// Every suite name, comma-separated, for messages.

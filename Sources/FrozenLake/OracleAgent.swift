@@ -8,7 +8,7 @@
 /// unknown cell through safe cells — walking onto it is how it learns what it is. When
 /// slippery it plans the same targets by value iteration (γ = ``discount``) instead of
 /// BFS. Ties are broken uniformly at random; with nothing left to try it acts randomly.
-public struct OracleAgent: InContextAgent {
+public struct OracleAgent: InContextAgent, Sendable {
     /// What the agent believes about one cell.
     public enum Knowledge: UInt8, Sendable {
         case unknown, safe, hole, goal
@@ -68,6 +68,33 @@ public struct OracleAgent: InContextAgent {
             }
         }
         return rng.nextInt(below: Action.count)
+    }
+
+    /// Every action `act` could choose here, as a bit mask (bit `a` for action `a`), for
+    /// relabelling other agents' trials with what the oracle would do; 0 when it would act at
+    /// random (nothing left to reach) or the ice is slippery (its choice there is not a set).
+    /// Learns, like `act`, that the agent stands on a safe cell.
+    public mutating func bestActions(observation: Int) -> UInt8 {
+        learn(observation, is: .safe)
+        if !planIsCurrent { replan() }
+        guard !config.slippery else { return 0 }
+        if knowsGoal {
+            let toGoal = Self.descending(geometry: geometry, distance: goalDistance, from: observation)
+            if toGoal != 0 { return toGoal }
+        }
+        return Self.descending(geometry: geometry, distance: exploreDistance, from: observation)
+    }
+
+    /// The actions `GridPlanner.descend` chooses among.
+    static func descending(geometry: GridGeometry, distance: [Int], from cell: Int) -> UInt8 {
+        let here = distance[cell]
+        guard here > 0 else { return 0 }
+        var mask: UInt8 = 0
+        for action in 0..<Action.count {
+            let next = geometry.neighbor(of: cell, direction: action)
+            if next != cell, distance[next] == here - 1 { mask |= 1 << action }
+        }
+        return mask
     }
 
     public mutating func observe(_ t: Transition) {

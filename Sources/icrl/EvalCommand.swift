@@ -137,8 +137,16 @@ struct EvalTrialOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Evaluate on this one map instead of a suite (rows separated by commas, e.g. SFFF,FHFH,FFFH,HFFG); --maps then counts trials on it.", valueName: "rows"))
     var map: String?
 
-    @Option(help: "Number of maps (trials), drawn from the suite's evaluation split; the paper used 50.")
+    @Option(help: "Number of maps (trials), drawn from the suite's --split; the paper used 50.")
     var maps: Int = 50
+
+    @Option(help: ArgumentHelp(
+        "Held-out maps to play: eval (the maps figures are reported on) or validation (the maps to choose recipes and checkpoints on; never trained on, never reported).",
+        valueName: "eval|validation"))
+    var split: String = "eval"
+
+    /// The validated held-out split.
+    var mapSplit: MapSplit { MapSplit(name: split) ?? .evaluation }
 
     @Option(name: .customLong("episodes"), help: "Episodes per map; the agent keeps its memory across them. The paper used 30 (60 for nonstationary, the default there).")
     var episodesOption: Int?
@@ -166,6 +174,9 @@ struct EvalTrialOptions: ParsableArguments {
             throw ValidationError("unknown suite '\(suite)'; choose from \(MapSuite.names), \(ExperimentSuite.names)")
         }
         guard trialTotal >= 1 else { throw ValidationError("--maps (or --trials) must be at least 1 (try --maps 50)") }
+        guard let held = MapSplit(name: split), held != .train else {
+            throw ValidationError("--split \(split): choose eval or validation (training maps are not for evaluation)")
+        }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1 (try --episodes 30)") }
         if experiment == .nonstationary {
             guard swapAfter >= 1, swapAfter < episodes else {
@@ -229,9 +240,9 @@ struct EvalTrialOptions: ParsableArguments {
             return Array(repeating: TrialSpec(map: fixed), count: trialTotal)
         }
         switch experiment {
-        case .nonstationary: return TrialSpec.nonStationary(.inDistribution, count: trialTotal, seed: seed, swapAfter: swapAfter)
-        case .stitch: return TrialSpec.stitching(.inDistribution, count: trialTotal, seed: seed)
-        case nil: return TrialSpec.suite(mapSuite, count: trialTotal, seed: seed)
+        case .nonstationary: return TrialSpec.nonStationary(.inDistribution, count: trialTotal, seed: seed, swapAfter: swapAfter, split: mapSplit)
+        case .stitch: return TrialSpec.stitching(.inDistribution, count: trialTotal, seed: seed, split: mapSplit)
+        case nil: return TrialSpec.suite(mapSuite, count: trialTotal, seed: seed, split: mapSplit)
         }
     }
 

@@ -12,8 +12,8 @@ struct MapsCommand: ParsableCommand {
             fewest moves from each start to its nearest goal (the paper keeps a
             map only if every start needs at least 4). By default the maps are
             the evaluation split: the very maps `icrl eval --suite S --seed N`
-            plays. --split train shows maps that training can draw; the two
-            splits never share a map.
+            plays. --split validation shows the maps recipes are chosen on,
+            --split train those training can draw; no two splits share a map.
 
             Examples:
               icrl maps --suite in-dist --count 5
@@ -30,7 +30,7 @@ struct MapsCommand: ParsableCommand {
     @Option(help: "Seed of the map stream (the same seed as `icrl eval --seed` shows the same maps).")
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Which split: eval (held-out maps, distinct) or train.", valueName: "split"))
+    @Option(help: ArgumentHelp("Which split: eval (held-out maps, distinct), validation (held out for choosing recipes, distinct) or train.", valueName: "split"))
     var split: String = "eval"
 
     @Flag(help: "Print only the compact form, one map per line (SFFH,FHFG,...), usable as a map file.")
@@ -41,16 +41,10 @@ struct MapsCommand: ParsableCommand {
             throw ValidationError("unknown suite '\(suite)'; choose from \(MapSuite.names)")
         }
         guard count >= 1 else { throw ValidationError("--count must be at least 1 (try --count 5)") }
-        guard mapSplit != nil else { throw ValidationError("unknown split '\(split)'; choose eval or train") }
+        guard mapSplit != nil else { throw ValidationError("unknown split '\(split)'; choose eval, validation or train") }
     }
 
-    private var mapSplit: MapSplit? {
-        switch split {
-        case "eval", "evaluation": .evaluation
-        case "train": .train
-        default: nil
-        }
-    }
+    private var mapSplit: MapSplit? { MapSplit(name: split) }
 
     func run() throws {
         let mapSuite = MapSuite(rawValue: suite)!

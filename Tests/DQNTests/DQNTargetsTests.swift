@@ -44,4 +44,24 @@ struct DQNTargetsTests {
         #expect(openMask[3] == 0, "the next episode lies outside the window")
         #expect(open[0] == t[0])
     }
+
+    @Test("a timeout gets no target under per-episode bootstrap (or the legacy 0), and bootstraps across under trial bootstrap")
+    func timeouts() {
+        var window = Self.window
+        window[1].flags = TrialStep.truncatedBit  // the first episode is cut by the step limit
+        func run(_ targets: DQNTargets) -> ([Float], [Float], [Float]) {
+            var out = [Float](repeating: -1, count: 4), mask = out, maskOnly = out
+            window.withUnsafeBufferPointer { w in
+                targets.fill(targets: &out, mask: &mask, window: w, qOnline: Self.qOnline, qTarget: Self.qTarget, actions: 4, endsTrial: false)
+                targets.fillMask(mask: &maskOnly, window: w, endsTrial: false)
+            }
+            return (out, mask, maskOnly)
+        }
+        let (_, masked, maskedOnly) = run(DQNTargets(bootstrap: .episode, masksTimeouts: true))
+        #expect(masked == [1, 0, 1, 1] && maskedOnly == masked)
+        let (legacy, legacyMask, _) = run(DQNTargets(bootstrap: .episode, masksTimeouts: false))
+        #expect(legacy[1] == 0 && legacyMask == [1, 1, 1, 1], "the time-limit bias, kept for old configs")
+        let (trial, trialMask, _) = run(DQNTargets(gammaAcrossEpisodes: 0.5, bootstrap: .trial, masksTimeouts: true))
+        #expect(trial[1] == 0.5 * 50 && trialMask[1] == 1)
+    }
 }

@@ -1,4 +1,5 @@
 import DQN
+import Foundation
 import Testing
 
 @Suite("tokenizer")
@@ -32,6 +33,24 @@ struct TokenizerTests {
         #expect(tokens[1] == [2, 2, 2, 0, 0, 0, 0])
         // The hole was cell 5 = (1,1) → canvas (3,2) → +1.
         #expect(tokens[2] == [2, 1, 1, 0, 1, 4, 3])
+    }
+
+    @Test("a timeout has no landing: only holes and goals are shown where an episode ended")
+    func timeoutIsNotALanding() throws {
+        var steps = Self.steps
+        steps[1].flags = TrialStep.truncatedBit  // the same walk, cut by the step limit on cell 5
+        for landingsOnlyOnTermination in [true, false] {
+            let tokenizer = Tokenizer(config: TokenizerConfig(observation: .rowColumn, canvas: 8, landingsOnlyOnTermination: landingsOnlyOnTermination))
+            var out = [Int32](repeating: -1, count: steps.count * tokenizer.featureCount)
+            steps.withUnsafeBufferPointer { tokenizer.encode(into: &out, window: $0, previous: nil) }
+            let third = Array(out[(2 * 7)..<(3 * 7)])
+            // Told apart from a trial's first token by the previous action (1, not 4).
+            #expect(third == (landingsOnlyOnTermination ? [2, 1, 1, 0, 1, 0, 0] : [2, 1, 1, 0, 1, 4, 3]))
+        }
+        // Checkpoints written before the option existed keep their encoding.
+        let old = try JSONDecoder().decode(TokenizerConfig.self, from: Data(#"{"observation":"row-column","canvas":8,"randomPlacement":true}"#.utf8))
+        #expect(!old.landingsOnlyOnTermination)
+        #expect(TokenizerConfig().landingsOnlyOnTermination)
     }
 
     @Test("the paper's tile index ignores placement")

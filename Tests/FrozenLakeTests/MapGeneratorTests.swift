@@ -83,14 +83,19 @@ struct MapGeneratorTests {
         #expect(MapSuite.inDistribution.maps(count: 5, seed: 3).map(\.rows) != MapSuite.outOfDistribution.maps(count: 5, seed: 3).map(\.rows))
     }
 
-    @Test("training and evaluation maps never overlap", arguments: MapSuite.allCases)
+    @Test("training, validation and evaluation maps never overlap", arguments: MapSuite.allCases)
     func disjointSplits(_ suite: MapSuite) {
         let train = suite.generator.maps(count: 2_000, seed: 0, split: .train, unique: false)
         let evaluation = suite.maps(count: 200, seed: 0, split: .evaluation)
+        let validation = suite.maps(count: 200, seed: 0, split: .validation)
         #expect(train.allSatisfy { MapSplit.of($0) == .train })
         #expect(evaluation.allSatisfy { MapSplit.of($0) == .evaluation })
+        #expect(validation.allSatisfy { MapSplit.of($0) == .validation })
         #expect(Set(train).isDisjoint(with: Set(evaluation)))
+        #expect(Set(train).isDisjoint(with: Set(validation)))
+        #expect(Set(validation).isDisjoint(with: Set(evaluation)))
         #expect(Set(evaluation).count == evaluation.count, "evaluation maps are distinct")
+        #expect(Set(validation).count == validation.count, "validation maps are distinct")
         // The held-out bucket holds about a tenth of the distinct maps.
         var rng = Xoshiro256(seed: 9)
         let raw = Set((0..<2_000).map { _ in suite.generator.sample(using: &rng) })

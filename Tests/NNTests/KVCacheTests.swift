@@ -73,6 +73,36 @@ struct KVCacheTests {
         }
     }
 
+    /// An actor loads new weights mid-trial: after `refreshAll` the next step's Q-values are
+    /// the new model's full forward pass over the whole window, as if decoded from scratch.
+    @Test("refreshAll re-encodes every window with new weights", arguments: [KVCacheDecoder.WindowPolicy.reencode(keep: 8), .ring])
+    func refreshAfterNewWeights(window: KVCacheDecoder.WindowPolicy) throws {
+        let config = smallConfig(context: 16)
+        let model = try Transformer(config: config, seed: 81, pool: WorkerPool(threads: 2))
+        let other = try Transformer(config: config, seed: 82)
+        randomizeParameters(model, seed: 83)
+        randomizeParameters(other, seed: 84)
+        let decoder = try KVCacheDecoder(model: model, sequences: 3, window: window)
+        var random = TestRandom(85)
+        let k = config.featureCount, a = config.actions
+        // Different lengths: 5, 11 and 0 tokens (the third sequence stays empty).
+        var streams = [[Int32]](repeating: [], count: 3)
+        for t in 0..<11 {
+            let tokens = random.tokens(3, config: config)
+            let active = [t < 5, true, false]
+            _ = decoder.step(tokens: tokens, active: active)
+            for i in 0..<3 where active[i] { streams[i] += tokens[(i * k)..<((i + 1) * k)] }
+        }
+        try model.load(parameters: other.parameters.toArray())
+        decoder.refreshAll()
+        let next = random.tokens(3, config: config)
+        let q = decoder.step(tokens: next)
+        for i in 0..<3 {
+            let expected = lastQ(model, streams[i] + next[(i * k)..<((i + 1) * k)])
+            #expect(maxAbsDiff(Array(q[(i * a)..<((i + 1) * a)]), expected) < 1e-5, "sequence \(i)")
+        }
+    }
+
     @Test("inactive sequences neither advance nor change their output rows")
     func activeMask() throws {
         let config = smallConfig(context: 16)

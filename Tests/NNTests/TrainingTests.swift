@@ -104,6 +104,55 @@ struct TrainingTests {
         #expect(settled.loss == 0 && settled.dQ.allSatisfy { $0 == 0 })
     }
 
+    @Test("the margin loss toward a set of teacher actions: finite differences; one-action sets equal the single-action loss")
+    func marginImitationSets() {
+        var random = TestRandom(6)
+        let n = 10, a = 4, margin: Float = 0.4
+        let q = random.floats(n * a)
+        // Empty and full sets add nothing; the others mix one, two and three allowed actions.
+        let allowed: [UInt8] = [0b0001, 0b0110, 0b1011, 0, 0b1111, 0b0100, 0b1001, 0b0010, 0b1110, 0b1000]
+        let mask: [Float] = [1, 1, 0.5, 1, 1, 1, 0, 1, 1, 1]
+        var dQ = [Float](repeating: 0, count: n * a)
+        let value = dQ.withUnsafeMutableBufferPointer { d in
+            q.withUnsafeBufferPointer { qp in
+                allowed.withUnsafeBufferPointer { al in
+                    mask.withUnsafeBufferPointer { m in
+                        MarginImitationLoss.accumulate(dQ: d, q: qp, allowed: al, mask: m, positions: n, actionCount: a, margin: margin, weight: 1)
+                    }
+                }
+            }
+        }
+        let weight = mask.reduce(0, +)
+        func f(_ qd: [Double]) -> Double {
+            var total = 0.0
+            for i in 0..<n where allowed[i] != 0 && allowed[i] != 0b1111 {
+                let inSet = { (b: Int) in allowed[i] & (1 << b) != 0 }
+                let best = (0..<a).map { qd[i * a + $0] + (inSet($0) ? 0 : Double(margin)) }.max()!
+                let bestAllowed = (0..<a).filter(inSet).map { qd[i * a + $0] }.max()!
+                total += Double(mask[i]) * (best - bestAllowed)
+            }
+            return total / Double(weight)
+        }
+        let qd = q.map(Double.init)
+        #expect(abs(Double(value) - f(qd)) < 1e-5)
+        #expect(gradientErrorRatio(dQ, qd.indices.map { centralDifference(qd, $0, f) }) <= 1)
+        // One-action sets: exactly the single-action form.
+        let actions = (0..<n).map { Int32(($0 * 3) % a) }
+        let single = MarginImitationLoss.compute(q: q, actions: actions, mask: mask, actionCount: a, margin: margin)
+        var setDQ = [Float](repeating: 0, count: n * a)
+        let sets = actions.map { UInt8(1) << UInt8($0) }
+        let setValue = setDQ.withUnsafeMutableBufferPointer { d in
+            q.withUnsafeBufferPointer { qp in
+                sets.withUnsafeBufferPointer { al in
+                    mask.withUnsafeBufferPointer { m in
+                        MarginImitationLoss.accumulate(dQ: d, q: qp, allowed: al, mask: m, positions: n, actionCount: a, margin: margin, weight: 1)
+                    }
+                }
+            }
+        }
+        #expect(setValue == single.loss && setDQ == single.dQ)
+    }
+
     @Test("hard and Polyak target updates")
     func targetUpdates() throws {
         let config = smallConfig()

@@ -19,11 +19,26 @@ extension KVCacheDecoder {
         return q
     }
 
+    /// Re-encodes every sequence's whole window with the model's current parameters, so
+    /// that the cached keys and values are the ones a full forward pass over the same tokens
+    /// gives now. Call after new weights: until then each cached position keeps the
+    /// activations of the weights that were current when it was appended.
+    public func refreshAll() {
+        let list = (0..<sequences).filter { lengths[$0] > 0 }
+        list.withUnsafeBufferPointer { reencode($0) { self.lengths[$0] } }
+    }
+
     /// Re-encodes the last `keep` tokens of each listed (full) sequence, in parallel.
     func reencode(_ list: UnsafeBufferPointer<Int>, keep: Int) {
+        reencode(list) { _ in keep }
+    }
+
+    /// Re-encodes the last `keep(i)` tokens of each listed sequence `i`, in parallel.
+    func reencode(_ list: UnsafeBufferPointer<Int>, keep keepOf: (Int) -> Int) {
         let k = model.config.featureCount, threads = model.pool.threadCount
         model.pool.parallelFor(list.count) { index in
             let i = list[index]
+            let keep = keepOf(i)
             let workspace = prefillWorkspaces[index % threads]
             // Gather the window's last `keep` tokens in order before prefill overwrites the history.
             var window = [Int32](repeating: 0, count: keep * k)

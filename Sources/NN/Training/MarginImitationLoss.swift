@@ -50,6 +50,52 @@ public enum MarginImitationLoss {
         return Float(total / weights)
     }
 
+    /// The loss toward a *set* of equally good teacher actions (bit `a` of `allowed[i]` for
+    /// action `a`): `max_a [Q(a) + m·[a ∉ A*]] − max_{a ∈ A*} Q(a)`, which is zero once the
+    /// best allowed action beats every other by `m`. With one allowed action it is
+    /// `accumulate`'s loss. Positions whose mask is 0, or whose set is empty or full, add
+    /// nothing.
+    ///
+    /// - allowed: (B, T) bit masks over the A ≤ 8 actions
+    @discardableResult
+    public static func accumulate(
+        dQ: UnsafeMutableBufferPointer<Float>, q: UnsafeBufferPointer<Float>,
+        allowed: UnsafeBufferPointer<UInt8>, mask: UnsafeBufferPointer<Float>,
+        positions n: Int, actionCount a: Int, margin: Float, weight: Float, totalWeight: Double? = nil
+    ) -> Float {
+        precondition(q.count == n * a && dQ.count == n * a, "q and dQ need (B, T, A) = \(n * a) values")
+        precondition(allowed.count == n && mask.count == n, "allowed and mask need (B, T) = \(n) values")
+        precondition(a <= 8, "allowed sets are 8-bit masks")
+        var total: Double = 0
+        let weights = totalWeight ?? QRegressionLoss.totalMaskWeight(mask)
+        guard weights > 0 else { return 0 }
+        let scale = weight / Float(weights)
+        let full = UInt8(truncatingIfNeeded: (1 << a) - 1)
+        for i in 0..<n where mask[i] != 0 {
+            let set = allowed[i] & full
+            guard set != 0, set != full else { continue }
+            let row = i * a
+            var bestAllowed = -1, bestAllowedValue = -Float.infinity
+            var best = -1, bestValue = -Float.infinity
+            for b in 0..<a {
+                let value = q[row + b]
+                if set & (1 << b) != 0 {
+                    if value > bestAllowedValue { bestAllowed = b; bestAllowedValue = value }
+                    if value > bestValue { best = b; bestValue = value }
+                } else if value + margin > bestValue {
+                    best = b
+                    bestValue = value + margin
+                }
+            }
+            total += Double(mask[i] * (bestValue - bestAllowedValue))
+            if best != bestAllowed, set & (1 << best) == 0 {
+                dQ[row + best] += mask[i] * scale
+                dQ[row + bestAllowed] -= mask[i] * scale
+            }
+        }
+        return Float(total / weights)
+    }
+
     /// `accumulate` for arrays, from a zero gradient with weight 1; returns the loss and dQ.
     public static func compute(q: [Float], actions: [Int32], mask: [Float], actionCount: Int, margin: Float) -> (loss: Float, dQ: [Float]) {
         var dQ = [Float](repeating: 0, count: q.count)
