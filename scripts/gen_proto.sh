@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the protobuf-c code for Proto/icrl.proto into Sources/ICRLWire.
+# Regenerates the protobuf-c code for Proto/icrl.proto and Proto/tensorboard.proto into Sources/ICRLWire.
 # Usage: scripts/gen_proto.sh [OUTDIR]   (default: write into Sources/ICRLWire)
 # With OUTDIR, the .c and .h land there instead (the staleness test uses this).
 set -euo pipefail
@@ -10,12 +10,17 @@ command -v protoc-c >/dev/null || {
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$root/Proto" && protoc-c --c_out="$tmp" icrl.proto)
-if [ $# -ge 1 ]; then
-  mkdir -p "$1"
-  cp "$tmp/icrl.pb-c.c" "$tmp/icrl.pb-c.h" "$1/"
-else
-  cp "$tmp/icrl.pb-c.c" "$root/Sources/ICRLWire/icrl.pb-c.c"
-  cp "$tmp/icrl.pb-c.h" "$root/Sources/ICRLWire/include/icrl.pb-c.h"
-  echo "regenerated Sources/ICRLWire from Proto/icrl.proto ($(protoc-c --version 2>&1 | head -1))"
-fi
+protos=(icrl tensorboard)
+for proto in "${protos[@]}"; do
+  (cd "$root/Proto" && protoc-c --c_out="$tmp" "$proto.proto")
+done
+for proto in "${protos[@]}"; do
+  if [ $# -ge 1 ]; then
+    mkdir -p "$1"
+    cp "$tmp/$proto.pb-c.c" "$tmp/$proto.pb-c.h" "$1/"
+  else
+    cp "$tmp/$proto.pb-c.c" "$root/Sources/ICRLWire/$proto.pb-c.c"
+    cp "$tmp/$proto.pb-c.h" "$root/Sources/ICRLWire/include/$proto.pb-c.h"
+    echo "regenerated Sources/ICRLWire from Proto/$proto.proto ($(protoc-c --version 2>&1 | head -1))"
+  fi
+done

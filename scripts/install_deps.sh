@@ -51,6 +51,13 @@ if ! command -v kubernetes-validate >/dev/null 2>&1 && ! python3 -c 'import kube
     || echo "install_deps: could not install kubernetes-validate; scripts/test_deploy.sh will say so"
 fi
 
+if ! python3 -c 'import tensorboard' >/dev/null 2>&1; then
+  echo "install_deps: installing tensorboard (its reader checks the event files we write)"
+  python3 -m pip install --quiet tensorboard 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages tensorboard \
+    || echo "install_deps: could not install tensorboard; scripts/check_tensorboard.py will fail"
+fi
+
 for lib in libzmq openblas libprotobuf-c; do
   printf 'install_deps: %-14s %s\n' "$lib" "$(pkg-config --modversion "$lib")"
 done

@@ -2,8 +2,10 @@
 # Process-level tests of the distributed path, on loopback, with the release binary:
 #   1. smoke: learner + 2 actors learn Gymnasium's 4x4 map; the greedy policy from the
 #      checkpoint must solve it every time, all in under 2 minutes;
-#   2. cluster: learner + 2 actors by hand for ~30 s: weight versions advance on both
-#      actors, experience arrives from both, metrics lines appear, nothing is left behind.
+#   2. play: `icrl play --plain` shows the smoke model and the oracle learning a map;
+#   3. cluster: learner + 2 actors by hand for ~30 s: weight versions advance on both
+#      actors, experience arrives from both, metrics lines appear, TensorBoard's own reader
+#      finds every metric in RUN/tb, nothing is left behind.
 # Prints "N passed, M failed" at the end; exits non-zero on any failure.
 set -uo pipefail
 bin=${1:-.build/release/icrl}
@@ -29,6 +31,18 @@ else
   fail "smoke: greedy success $mean after ${elapsed}s (want 1.0 within 120 s)"
 fi
 
+echo "== play: the smoke model and the oracle on the smoke map, plain text =="
+played=$("$bin" play --checkpoint "$work/smoke/checkpoints/latest.safetensors" --map SFFF,FHFH,FFFH,HFFG --episodes 3 --max-steps 20 --plain)
+if printf '%s\n' "$played" | grep -q "^episode 3: reached the goal" && ! printf '%s\n' "$played" | grep -q $'\e'; then
+  ok "play: the trained model reaches the goal in episode 3 (plain output, no escape codes)"
+else
+  fail "play: unexpected output"; printf '%s\n' "$played" | tail -5
+fi
+oracle=$("$bin" play --agent oracle --map SFFH,FHFF,FFFH,HFFG --episodes 10 --plain | grep '^episode [0-9]*:')
+[ "$(printf '%s\n' "$oracle" | wc -l)" -eq 10 ] && printf '%s\n' "$oracle" | tail -1 | grep -q "reached the goal" \
+  && ok "play: the oracle reaches the goal by episode 10" || { fail "play --agent oracle"; printf '%s\n' "$oracle"; }
+if "$bin" play --agent oracle --map SFXG --plain > /dev/null 2>&1; then fail "play accepted a bad map"; else ok "play refuses a bad map"; fi
+
 echo "== cluster: learner + 2 actor processes for 30 s =="
 run="$work/cluster"; mkdir -p "$run"
 "$bin" learner --bind tcp://127.0.0.1:46200 --out "$run" --preset smoke --minutes 0.5 > "$run/learner.log" 2>&1 &
@@ -53,6 +67,7 @@ lines=$(wc -l < "$run/metrics.jsonl" 2>/dev/null || echo 0)
 live=$(python3 -c 'import json,sys; print(max(json.loads(l).get("actors/live",0) for l in open(sys.argv[1])))' "$run/metrics.jsonl")
 [ "${live%.*}" -ge 2 ] && ok "learner saw 2 live actors" || fail "learner saw $live live actors"
 [ -f "$run/checkpoints/latest.safetensors" ] && ok "checkpoint written" || fail "no checkpoint"
+python3 scripts/check_tensorboard.py "$run" && ok "TensorBoard reads RUN/tb with every metric" || fail "TensorBoard event files"
 left=0
 for p in "$learner" "$a0" "$a1"; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
 [ "$left" -eq 0 ] && ok "no process left behind" || fail "$left processes still running"

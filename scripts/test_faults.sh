@@ -98,6 +98,10 @@ fi
 wait "$learner"
 final=$(metric "$run/metrics.jsonl" charts/updates)
 [ "$final" -gt "${resumed:-0}" ] && ok "training went on after the resume ($resumed -> $final updates)" || fail "no updates after resume"
+# The killed learner wrote points past its last checkpoint; the resumed one marks the
+# restart, so TensorBoard's reader shows each update once.
+python3 "$(dirname "$0")/check_tensorboard.py" "$run" && ok "TensorBoard shows the resumed run without repeated steps" \
+  || fail "TensorBoard event files after the resume"
 for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
 
 echo "== 3. kill -9 while checkpointing =="

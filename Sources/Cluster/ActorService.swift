@@ -116,6 +116,7 @@ public final class ActorService {
         guard config.fingerprint == firstWeights!.configFingerprint else {
             throw RefusedError(reason: "the learner's weights do not match its own config (fingerprint)")
         }
+        do { try config.validate() } catch { throw RefusedError(reason: "the learner's config cannot run: \(error)") }
         let model = try Transformer(config: config.model, seed: 0)
         try load(firstWeights!, into: model)
         var version = firstWeights!.version
@@ -141,9 +142,12 @@ public final class ActorService {
         var lastHeartbeat = clock.now, lastStats = clock.now
         var statsSteps = 0
         var statsInference = 0.0, statsCalls = 0
+        // Seconds per stage since the last stats message (inference is read off the policy).
+        var stepSeconds = 0.0, sendSeconds = 0.0, backpressureSeconds = 0.0, weightsSeconds = 0.0
         let heartbeatEvery = Duration.milliseconds(500)
         while !stop.load(ordering: .relaxed) {
             if let maxSeconds = options.maxSeconds, (clock.now - start).seconds >= maxSeconds { break }
+            let weightsStart = clock.now
             // Newest weights win; older broadcasts still queued are skipped.
             var newest: WeightsMessage?
             while let message = try weightsSocket.receiveMessage(dontWait: true) {
@@ -161,24 +165,34 @@ public final class ActorService {
                     logger.warning("ignoring weights version \(newest.version): \(error)")
                 }
             }
+            let stepStart = clock.now
+            weightsSeconds += (stepStart - weightsStart).seconds
             let epsilon = config.rollout.epsilon(updates: Int(version))
             // Back-pressure: while the learner is not taking chunks, wait instead of piling them up.
             let backlog = pending.count - pendingHead
             if backlog >= options.backlogChunks {
                 Thread.sleep(forTimeInterval: 0.001)
+                backpressureSeconds += (clock.now - stepStart).seconds
             } else {
+                var encodeSeconds = 0.0
                 worker.step(policy: policy, epsilon: epsilon) { s in
                     for chunk in builders[s.slot].add(s, policyVersion: version, sequence: &sequence) {
+                        let encodeStart = clock.now
                         pending.append(WireCodec.encode(chunk))
+                        encodeSeconds += (clock.now - encodeStart).seconds
                     }
                 }
+                stepSeconds += (clock.now - stepStart).seconds - encodeSeconds
+                sendSeconds += encodeSeconds
                 statsSteps += config.rollout.environments
             }
             // Ship what the learner will take now; keep the rest, bounded.
+            let sendStart = clock.now
             while pendingHead < pending.count, try push.send(pending[pendingHead], dontWait: true) {
                 pendingHead += 1
                 sent += 1
             }
+            sendSeconds += (clock.now - sendStart).seconds
             if pending.count - pendingHead > options.maxPendingChunks {
                 let excess = pending.count - pendingHead - options.maxPendingChunks
                 dropped += excess
@@ -217,18 +231,26 @@ public final class ActorService {
             if (now - lastStats).seconds >= options.statsSeconds {
                 let dt = (now - lastStats).seconds
                 lastStats = now
-                let inferenceMs = (policy.inferenceSeconds - statsInference) * 1000 / Double(max(1, policy.inferenceCalls - statsCalls))
+                let inferenceSeconds = policy.inferenceSeconds - statsInference
+                let inferenceMs = inferenceSeconds * 1000 / Double(max(1, policy.inferenceCalls - statsCalls))
                 statsInference = policy.inferenceSeconds
                 statsCalls = policy.inferenceCalls
                 let episodes = worker.episodes.values.reduce(0, +), wins = worker.successes.values.reduce(0, +)
+                // Inference happens inside the rollout step; the rest of the step is the environments'.
+                let time = ActorTimeSplit(
+                    wall: dt, env: max(0, stepSeconds - inferenceSeconds), inference: min(inferenceSeconds, stepSeconds),
+                    send: sendSeconds, backpressure: backpressureSeconds, weights: weightsSeconds)
+                stepSeconds = 0; sendSeconds = 0; backpressureSeconds = 0; weightsSeconds = 0
                 let stats = ActorStats(
                     actorID: options.actorID, incarnation: incarnation, envSteps: UInt64(worker.stepsTaken),
                     episodes: UInt64(episodes), successes: UInt64(wins), envStepsPerSecond: Double(statsSteps) / dt,
-                    inferenceMilliseconds: inferenceMs, chunksSent: UInt64(sent), chunksDropped: UInt64(dropped))
+                    inferenceMilliseconds: inferenceMs, chunksSent: UInt64(sent), chunksDropped: UInt64(dropped), time: time)
                 _ = try control.send(WireCodec.encode(.stats(stats)), dontWait: true)
+                let split = time.stages.map { "\($0.name) \(Int(($0.seconds / max(dt, 1e-9) * 100).rounded()))%" }.joined(separator: " ")
                 logger.info("""
                     env steps/s \(String(format: "%.0f", stats.envStepsPerSecond)) inference \(String(format: "%.2f", inferenceMs)) ms/step \
-                    weights v\(version) epsilon \(String(format: "%.3f", epsilon)) chunks sent \(sent) queued \(pending.count - pendingHead) dropped \(dropped)
+                    weights v\(version) epsilon \(String(format: "%.3f", epsilon)) chunks sent \(sent) queued \(pending.count - pendingHead) dropped \(dropped) \
+                    time: \(split)
                     """)
                 statsSteps = 0
             }

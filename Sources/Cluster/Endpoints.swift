@@ -31,7 +31,9 @@ public struct Endpoints: Sendable, Equatable, CustomStringConvertible {
     /// to the network.
     public static func isLoopback(_ address: String) -> Bool {
         guard address.hasPrefix("tcp://"), let colon = address.lastIndex(of: ":") else { return false }
-        var host = String(address[address.index(address.startIndex, offsetBy: 6)..<colon])
+        let hostStart = address.index(address.startIndex, offsetBy: 6)
+        guard colon >= hostStart else { return false }
+        var host = String(address[hostStart..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)

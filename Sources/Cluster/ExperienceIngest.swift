@@ -76,7 +76,9 @@ public final class ExperienceIngest: Sendable {
                 try countConnectionEvents(monitor)
                 continue
             }
+            let started = DispatchTime.now().uptimeNanoseconds
             ingest(message, decoder: decoder)
+            state.ingestNanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - started), ordering: .relaxed)
         }
         return
     }
@@ -124,7 +126,8 @@ public final class ExperienceIngest: Sendable {
             }
             // Sequence numbers and versions come from the peer: arithmetic on them must not trap.
             if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last, chunk.sequence - last > 1 {
-                s.lostChunks += Int(min(chunk.sequence - last - 1, 1 << 32))
+                let lost = Int(min(chunk.sequence - last - 1, 1 << 32))
+                s.lostChunks = s.lostChunks > Int.max - lost ? Int.max : s.lostChunks + lost
             }
             s.lastSequence[chunk.incarnation] = chunk.sequence
             s.stepsReceived += chunk.count

@@ -45,8 +45,7 @@ extension LearnerService {
             let capacity = options.config.replayCapacitySteps
             let replay = try state.shared.withLock { s throws(ReplayBuffer.SnapshotError) in
                 let restored = try ReplayBuffer.restore(
-                    snapshot: bytes, capacitySteps: capacity, maxTrialSteps: s.replay.maxTrialSteps, invariants: s.replay.invariants,
-                    teacherLabels: s.replay.teacherLabels)
+                    snapshot: bytes, capacitySteps: capacity, maxTrialSteps: s.replay.maxTrialSteps, invariants: s.replay.invariants)
                 s.replay = restored
                 return restored
             }

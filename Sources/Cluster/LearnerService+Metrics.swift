@@ -17,10 +17,18 @@ struct MetricsWindow {
     var count = 0
     var episodes: [UInt32: Int] = [:]
     var successes: [UInt32: Int] = [:]
+    /// Seconds the training loop spent per stage in this window.
+    var stageSeconds: [LearnerStage: Double] = [:]
+    /// The ingest thread's busy nanoseconds when the window began.
+    var ingestNanoseconds = 0
 
     init(start: Double, updates: Int) {
         self.start = start
         self.updates = updates
+    }
+
+    mutating func time(_ stage: LearnerStage, since start: ContinuousClock.Instant, clock: ContinuousClock) {
+        stageSeconds[stage, default: 0] += (clock.now - start).seconds
     }
 
     mutating func add(_ stats: DQNLearner.UpdateStats) {
@@ -32,6 +40,56 @@ struct MetricsWindow {
         demonstratorFraction += Double(stats.demonstratorFraction)
         tokens += stats.tokens
         count += 1
+        stageSeconds[.target, default: 0] += stats.timings.target
+        stageSeconds[.forwardBackward, default: 0] += stats.timings.forwardBackward
+        stageSeconds[.optimizer, default: 0] += stats.timings.optimizer
+    }
+}
+
+/// Where the learner's training loop spends its time (`timing/learner/<stage>`, the
+/// fraction of wall time). Ingest runs on its own thread and is reported beside them as
+/// that thread's busy fraction.
+enum LearnerStage: String, CaseIterable {
+    /// Sampling windows from the replay and tokenizing them (the replay's lock included).
+    case sample
+    case target
+    case forwardBackward = "forward_backward"
+    case optimizer
+    /// Packing and publishing weights.
+    case broadcast
+    case checkpoint
+    /// No batch could be sampled yet: the replay is below `minReplaySteps`.
+    case waitingForData = "waiting_for_data"
+}
+
+extension LearnerService {
+    /// `timing/learner/*`, `timing/actors/*` and the one-line bottleneck hint.
+    func timingMetrics(_ window: MetricsWindow, dt: Double, peers: PeerTable) -> (metrics: [String: Double], hint: String) {
+        var m: [String: Double] = [:]
+        for stage in LearnerStage.allCases { m["timing/learner/\(stage.rawValue)"] = (window.stageSeconds[stage] ?? 0) / dt }
+        let ingest = Double(state.ingestNanoseconds.load(ordering: .relaxed) - window.ingestNanoseconds) / 1e9
+        m["timing/learner/ingest_thread"] = ingest / dt
+        // Actors: the latest stats of every live actor, summed over their own intervals.
+        let live = peers.peers.values.filter { $0.alive }.compactMap { $0.stats?.time }.filter { $0.wall > 0 }
+        let wall = live.reduce(0) { $0 + $1.wall }
+        if wall > 0 {
+            for (name, _) in ActorTimeSplit().stages {
+                m["timing/actors/\(name)"] = live.reduce(0) { sum, t in sum + (t.stages.first { $0.name == name }?.seconds ?? 0) } / wall
+            }
+        }
+        let waitedForData = m["timing/learner/waiting_for_data"] ?? 0
+        let backpressure = m["timing/actors/backpressure"] ?? 0
+        let trained = (m["timing/learner/target"] ?? 0) + (m["timing/learner/forward_backward"] ?? 0) + (m["timing/learner/optimizer"] ?? 0)
+        let hint: String
+        if wall > 0, backpressure >= 0.2 {
+            hint = "learner-bound: actors waited \(Int((backpressure * 100).rounded()))% of their time for the learner to take experience"
+        } else if waitedForData >= 0.2 {
+            hint = "actor-bound: the learner waited \(Int((waitedForData * 100).rounded()))% of the window for experience"
+        } else {
+            hint = "balanced: the learner trained \(Int((trained * 100).rounded()))% of the window"
+                + (wall > 0 ? ", actors waited \(Int((backpressure * 100).rounded()))%" : "")
+        }
+        return (m, hint)
     }
 }
 
@@ -103,6 +161,8 @@ extension LearnerService {
                 logger.warning("refused a connection from unlisted CURVE key \(key) (transport/auth_denied \(Int(m["transport/auth_denied"]!)))")
             }
         }
+        let timing = timingMetrics(window, dt: dt, peers: snapshot.peers)
+        m.merge(timing.metrics) { a, _ in a }
         metrics.write(m, step: learner.updates)
         let success = m["charts/success_model"].map { String(format: "%.2f", $0) } ?? "-"
         let loss = m["losses/td"].map { String(format: "%.4f", $0) } ?? "-"
@@ -110,9 +170,10 @@ extension LearnerService {
             updates \(learner.updates) (\(String(format: "%.1f", m["charts/updates_per_s"]!))/s) \
             env steps/s \(String(format: "%.0f", m["charts/env_steps_per_s"]!)) \
             replay \(snapshot.replay.storedSteps) actors \(snapshot.peers.liveCount) \
-            success(model) \(success) loss \(loss) rejected \(snapshot.rejections.total)
+            success(model) \(success) loss \(loss) rejected \(snapshot.rejections.total); \(timing.hint)
             """)
         window = MetricsWindow(start: now, updates: learner.updates)
+        window.ingestNanoseconds = state.ingestNanoseconds.load(ordering: .relaxed)
         window.stepsReceived = snapshot.stepsReceived
         window.episodes = snapshot.episodesByBehaviour
         window.successes = snapshot.successesByBehaviour

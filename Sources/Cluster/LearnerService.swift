@@ -22,6 +22,12 @@ public final class LearnerService {
         public var maxUpdates: Int?
         /// Continue from the run folder's latest checkpoint.
         public var resume = false
+        /// Warm start (ignored when resuming): the online and target networks start from
+        /// this checkpoint's online weights; the update counter starts at 0.
+        public var initCheckpoint: URL?
+        /// With `initCheckpoint`: also take its AdamW moments and step (else AdamW starts
+        /// fresh, with this run's warm-up).
+        public var initKeepsOptimizer = false
         /// Experience file to train from (offline mode), loaded before training.
         public var dataset: URL?
         /// Frames larger than this are refused (`ZMQ_MAXMSGSIZE`).
@@ -63,14 +69,14 @@ public final class LearnerService {
         self.options = options
         self.logger = logger
         let config = options.config
+        try config.validate()
         learner = try DQNLearner(
             config: config.dqn, tokenizer: Tokenizer(config: config.tokenizer), model: config.model, seed: config.seed)
         try learner.target.copyParameters(from: learner.online)
         state = LearnerState(
             replay: ReplayBuffer(
                 capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16,
-                invariants: TrialInvariants(tokenizer: config.tokenizer, actions: config.model.actions),
-                teacherLabels: config.dqn.teacherRelabel),
+                invariants: TrialInvariants(tokenizer: config.tokenizer, actions: config.model.actions)),
             heartbeatTimeout: options.heartbeatTimeout)
         rng = Xoshiro256(seed: config.seed, stream: 7)
         let context = try ZMQContext()
@@ -79,7 +85,7 @@ public final class LearnerService {
         if let folder = options.runFolder {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try Data(config.json().utf8).write(to: folder.appendingPathComponent("config.json"))
-            metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"))
+            metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"), tensorBoard: folder.appendingPathComponent("tb"))
         } else {
             metrics = try MetricsLog(url: nil)
         }
@@ -100,7 +106,7 @@ public final class LearnerService {
         let config = options.config
         let tokenizer = Tokenizer(config: config.tokenizer)
         let validator = ExperienceValidator(
-            configFingerprint: config.fingerprint, maxMapSide: UInt32(config.tokenizer.canvas),
+            configFingerprint: config.fingerprint, maxMapSide: UInt32(min(config.tokenizer.canvas, 16)),
             maxSteps: 1 << 14, actions: UInt32(config.model.actions))
         let ingest = ExperienceIngest(
             context: context, endpoint: options.endpoints.experience, maxFrameBytes: options.maxFrameBytes,
@@ -117,7 +123,17 @@ public final class LearnerService {
             }
             let updates = try restoreCheckpoint(from: url)
             logger.info("resumed from \(url.path) at update \(updates)")
+            metrics.markRestart(step: updates)
             restoreReplay(from: folder)
+        }
+        if !options.resume, let initial = options.initCheckpoint {
+            let info = try Checkpoint.restore(
+                from: initial, online: learner.online, optimizer: options.initKeepsOptimizer ? learner.optimizer : nil)
+            try learner.target.copyParameters(from: learner.online)
+            logger.info("""
+                warm start from \(initial.path) (trained \(info.counters["updates"] ?? 0) updates); \
+                optimizer \(options.initKeepsOptimizer ? "state kept" : "reset"), update counter from 0
+                """)
         }
         if let dataset = options.dataset {
             try load(dataset: dataset, into: ingest)
@@ -199,6 +215,7 @@ public final class LearnerService {
             let elapsed = (clock.now - start).seconds
             if let maxSeconds = options.maxSeconds, elapsed >= maxSeconds { break }
             if let maxUpdates = options.maxUpdates, learner.updates >= maxUpdates { break }
+            let sampleStart = clock.now
             let sampled = state.shared.withLock { s in
                 let refusedBefore = learner.refusedWindows
                 defer {
@@ -207,19 +224,23 @@ public final class LearnerService {
                 return s.replay.storedSteps >= config.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
             }
             if sampled {
+                window.time(.sample, since: sampleStart, clock: clock)
                 let stats = learner.trainOnSampledBatch()
                 window.add(stats)
                 state.ingestBudget.add(stepsPerUpdate, ordering: .relaxed)
                 if learner.updates % config.broadcastEvery == 0 {
+                    let broadcastStart = clock.now
                     let frame = weightsFrame(version: UInt64(learner.updates))
                     state.shared.withLock {
                         $0.weightsFrame = frame
                         $0.weightsVersion = UInt64(learner.updates)
                     }
                     _ = try? publisher.send(frame, dontWait: true)
+                    window.time(.broadcast, since: broadcastStart, clock: clock)
                 }
             } else {
                 Thread.sleep(forTimeInterval: 0.02)
+                window.time(.waitingForData, since: sampleStart, clock: clock)
             }
             if elapsed - lastMetrics >= config.metricsSeconds {
                 writeMetrics(&window, now: elapsed)
@@ -227,11 +248,13 @@ public final class LearnerService {
             }
             if elapsed - lastCheckpoint >= config.checkpointSeconds {
                 lastCheckpoint = elapsed
+                let checkpointStart = clock.now
                 do {
                     try writeCheckpoint()
                 } catch {
                     logger.error("checkpoint failed (training continues): \(error)")
                 }
+                window.time(.checkpoint, since: checkpointStart, clock: clock)
             }
         }
         do {

@@ -44,6 +44,8 @@ public final class LearnerState: Sendable {
     public let stepsAccepted = Atomic<Int>(0)
     /// Set when the learner is stopping, so a throttled ingest loop returns.
     public let stopping = Atomic<Bool>(false)
+    /// Nanoseconds the ingest thread spent decoding, validating and storing frames.
+    public let ingestNanoseconds = Atomic<Int>(0)
     /// Monotonic clock origin for peer timestamps.
     public let start = DispatchTime.now().uptimeNanoseconds
 

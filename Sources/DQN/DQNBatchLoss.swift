@@ -68,10 +68,11 @@ final class DQNBatchLoss {
     /// imitation mask; clears the statistics.
     ///
     /// - steps: (B, T) the sampled steps, the first `lengths[b]` of each row valid
-    /// - relabel: the teacher is the step's label (`TrialStep.teacherActions`), in every
-    ///   window; else the action taken, in demonstrator windows
+    /// - teacher: (B, T) the oracle's action sets (`TeacherLabels`), the teacher in every
+    ///   window; nil: the action taken is the teacher, in demonstrator windows
     func prepare(steps: UnsafeBufferPointer<TrialStep>, lengths: [Int], endsTrial: [Bool], demonstrator: [Bool],
-                 rule: DQNTargets, imitating: Bool, relabel: Bool = false) {
+                 rule: DQNTargets, imitating: Bool, teacher labels: UnsafeBufferPointer<UInt8>? = nil) {
+        let full = UInt8(truncatingIfNeeded: (1 << actionCount) - 1)
         for b in 0..<batch {
             let n = lengths[b], row = b * time
             for t in 0..<time { actions[row + t] = t < n ? Int32(steps[row + t].action) : 0 }
@@ -87,10 +88,10 @@ final class DQNBatchLoss {
                     allowed[row + t] = 0
                     continue
                 }
-                let step = steps[row + t]
-                let teacher: UInt8 = relabel ? step.teacherActions : (demonstrator[b] ? 1 << step.action : 0)
+                let teacher: UInt8 = labels.map { $0[row + t] } ?? (demonstrator[b] ? 1 << steps[row + t].action : 0)
                 allowed[row + t] = teacher
-                imitationMask[row + t] = teacher != 0 ? 1 : 0
+                // An empty or full set teaches nothing and must not count in the normaliser.
+                imitationMask[row + t] = teacher != 0 && teacher & full != full ? 1 : 0
             }
         }
         maskWeight = QRegressionLoss.totalMaskWeight(UnsafeBufferPointer(mask))

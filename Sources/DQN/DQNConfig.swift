@@ -39,10 +39,11 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     public var imitationMargin: Float = 3
     /// Whose trials count as demonstrations.
     public var imitationBehaviours: [RolloutBehaviour] = [.oracle]
-    /// Teacher relabelling (DAgger-style): the replay labels every step of every trial, the
-    /// model's own included, with the actions the belief-greedy oracle would take given the
-    /// trial so far, and the margin term (`imitationWeight`, `imitationMargin`) pulls the
-    /// greedy action toward that set at every token, beside the TD loss. Non-slippery maps.
+    /// Teacher relabelling (DAgger-style): every token of every sampled window, the model's
+    /// own trials included, is labelled with the actions the belief-greedy oracle would take
+    /// knowing what the window shows (`TeacherLabels`), and the margin term
+    /// (`imitationWeight` > 0, `imitationMargin`) pulls the greedy action toward that set,
+    /// beside the TD loss. Non-slippery maps only.
     public var teacherRelabel = false
 
     public init() {}

@@ -18,6 +18,16 @@ public final class DQNLearner {
     /// between a peer's bytes and the embedding's bounds check.
     public private(set) var refusedWindows = 0
 
+    /// Seconds the last update spent in each stage.
+    public struct UpdateTimings: Sendable {
+        /// The target network's forward pass (double-DQN values).
+        public var target: Double = 0
+        /// The online network's forward pass, loss and backward pass.
+        public var forwardBackward: Double = 0
+        /// AdamW and the target network's update.
+        public var optimizer: Double = 0
+    }
+
     /// Statistics of one update, for metrics lines.
     public struct UpdateStats: Sendable {
         public var loss: Float
@@ -29,6 +39,7 @@ public final class DQNLearner {
         public var imitationLoss: Float = 0
         /// Fraction of the batch's windows that came from demonstrators.
         public var demonstratorFraction: Float = 0
+        public var timings = UpdateTimings()
     }
 
     let batch: Int
@@ -43,6 +54,10 @@ public final class DQNLearner {
     var endsTrial: [Bool]
     /// (B) the window comes from a demonstrator's trial
     var demonstrator: [Bool]
+    /// (B) the step before each window (nil at a trial's start), for teacher labels
+    var previousSteps: [TrialStep?]
+    /// (B, T) teacher labels (`TeacherLabels`) when relabelling
+    var teacherLabels: [UInt8]
     let demonstratorValues: Set<UInt32>
     /// Actions, targets, masks and target Q-values of the sampled batch
     let loss: DQNBatchLoss
@@ -62,6 +77,8 @@ public final class DQNLearner {
         lengths = [Int](repeating: 0, count: batch)
         endsTrial = [Bool](repeating: false, count: batch)
         demonstrator = [Bool](repeating: false, count: batch)
+        previousSteps = [TrialStep?](repeating: nil, count: batch)
+        teacherLabels = [UInt8](repeating: 0, count: config.teacherRelabel ? batch * time : 0)
         demonstratorValues = Set(config.imitationBehaviours.map(\.wireValue))
         loss = DQNBatchLoss(batch: batch, time: time, actionCount: model.actions)
         online.reserveTrainingPass(batch: batch, time: time)
@@ -83,6 +100,7 @@ public final class DQNLearner {
             endsTrial[b] = trial.done && window.start + window.count == trial.steps.count
             demonstrator[b] = demonstratorValues.contains(trial.behaviour)
             let previous = window.start > 0 ? trial.steps[window.start - 1] : nil
+            previousSteps[b] = previous
             trial.steps.withUnsafeBufferPointer { all in
                 let slice = UnsafeBufferPointer(rebasing: all[window.start..<(window.start + window.count)])
                 for t in 0..<window.count { steps[b * time + t] = slice[t] }
@@ -106,14 +124,31 @@ public final class DQNLearner {
     /// (`Transformer.trainingPass`), then AdamW and the target update.
     public func trainOnSampledBatch() -> UpdateStats {
         let time = self.time, batch = self.batch, lengths = self.lengths, endsTrial = self.endsTrial
+        let clock = ContinuousClock()
+        let t0 = clock.now
         tokens.withUnsafeBufferPointer { target.predict(tokens: $0, batch: batch, time: time, into: loss.qTarget) }
+        let t1 = clock.now
         let demonstrators = demonstrator.filter { $0 }.count
         let imitating = config.imitationWeight > 0 && (demonstrators > 0 || config.teacherRelabel)
+        if imitating, config.teacherRelabel {
+            // Outside the replay's lock: the windows were copied out by `sampleBatch`.
+            steps.withUnsafeBufferPointer { s in
+                teacherLabels.withUnsafeMutableBufferPointer { labels in
+                    for b in 0..<batch {
+                        TeacherLabels.label(labels.baseAddress! + b * time,
+                                            window: UnsafeBufferPointer(rebasing: s[(b * time)..<(b * time + lengths[b])]),
+                                            previous: previousSteps[b])
+                    }
+                }
+            }
+        }
         let rule = config.targets, kind = config.lossKind
         let imitation = imitating ? (margin: config.imitationMargin, weight: config.imitationWeight) : nil
         steps.withUnsafeBufferPointer { s in
-            loss.prepare(steps: s, lengths: lengths, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule,
-                         imitating: imitating, relabel: config.teacherRelabel)
+            teacherLabels.withUnsafeBufferPointer { labels in
+                loss.prepare(steps: s, lengths: lengths, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule,
+                             imitating: imitating, teacher: config.teacherRelabel ? labels : nil)
+            }
             tokens.withUnsafeBufferPointer { tk in
                 _ = online.trainingPass(tokens: tk, batch: batch, time: time) { seqs, q, dQ in
                     loss.blockGradient(seqs, q: q, dQ: dQ, steps: s, lengths: lengths, endsTrial: endsTrial, rule: rule,
@@ -121,6 +156,7 @@ public final class DQNLearner {
                 }
             }
         }
+        let t2 = clock.now
         // Summed in sequence order: the same whichever thread ran which block.
         let lossValue = loss.losses.reduce(0, +), imitationLoss = loss.imitationLosses.reduce(0, +)
         let qSum = loss.qSums.reduce(0, +), targetSum = loss.targetSums.reduce(0, +), count = loss.counts.reduce(0, +)
@@ -133,9 +169,12 @@ public final class DQNLearner {
             try? target.copyParameters(from: online)
         }
         let tokensTrained = lengths.reduce(0, +)
+        let t3 = clock.now
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         return UpdateStats(
             loss: lossValue, meanQ: count > 0 ? Float(qSum / Double(count)) : 0,
             meanTarget: count > 0 ? Float(targetSum / Double(count)) : 0, gradNorm: norm, tokens: tokensTrained,
-            imitationLoss: imitationLoss, demonstratorFraction: Float(demonstrators) / Float(batch))
+            imitationLoss: imitationLoss, demonstratorFraction: Float(demonstrators) / Float(batch),
+            timings: UpdateTimings(target: seconds(t1 - t0), forwardBackward: seconds(t2 - t1), optimizer: seconds(t3 - t2)))
     }
 }

@@ -41,15 +41,16 @@ public final class DecoderPolicy: BatchedQPolicy {
 
     /// Re-encodes every sequence's window with the current weights: call after loading new
     /// ones, or the cached keys and values mix several weight versions until the next
-    /// re-encoding or trial. Counted in `inferenceSeconds` (it is inference).
+    /// re-encoding or trial. Timed in `refreshSeconds`, not `inferenceSeconds`.
     public func refreshAfterWeightsChange() {
         let start = ContinuousClock.now
         decoder.refreshAll()
         let elapsed = ContinuousClock.now - start
-        inferenceSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        refreshSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         refreshes += 1
     }
 
-    /// Times `refreshAfterWeightsChange` ran.
+    /// Times `refreshAfterWeightsChange` ran, and the seconds it took in all.
     public private(set) var refreshes = 0
+    public private(set) var refreshSeconds: Double = 0
 }

@@ -46,8 +46,7 @@ extension ReplayBuffer {
     /// bytes are an error, and so is a step that breaks `invariants` (a snapshot written for
     /// another canvas, or edited by hand); nothing is half-loaded.
     public static func restore(
-        snapshot bytes: [UInt8], capacitySteps: Int, maxTrialSteps: Int, invariants: TrialInvariants = TrialInvariants(),
-        teacherLabels: Bool = false
+        snapshot bytes: [UInt8], capacitySteps: Int, maxTrialSteps: Int, invariants: TrialInvariants = TrialInvariants()
     ) throws(SnapshotError) -> ReplayBuffer {
         guard bytes.count >= snapshotMagic.count + 12, Array(bytes.prefix(snapshotMagic.count)) == snapshotMagic else {
             throw SnapshotError(message: "not a replay snapshot (bad magic or too short)")
@@ -60,7 +59,7 @@ extension ReplayBuffer {
         reader = Reader(bytes: bytes, offset: snapshotMagic.count, end: body)
         guard let version = reader.u32(), version == 1 else { throw SnapshotError(message: "unknown version") }
         guard let count = reader.u32() else { throw SnapshotError(message: "truncated header") }
-        var buffer = ReplayBuffer(capacitySteps: capacitySteps, maxTrialSteps: maxTrialSteps, invariants: invariants, teacherLabels: teacherLabels)
+        var buffer = ReplayBuffer(capacitySteps: capacitySteps, maxTrialSteps: maxTrialSteps, invariants: invariants)
         for t in 0..<Int(count) {
             guard let incarnation = reader.u64(), let trialID = reader.u64(), let done = reader.u8(),
                   let behaviour = reader.u32(), let n = reader.u32(), reader.remaining >= Int(n) * 10

@@ -1,5 +1,4 @@
 import DequeModule
-import FrozenLake
 
 /// Whole trials of experience, assembled from chunks as they arrive, sampled as
 /// windows of consecutive steps. Bounded by `capacitySteps`: the oldest trials
@@ -54,10 +53,7 @@ public struct ReplayBuffer: Sendable {
     public let maxTrialSteps: Int
     /// Rules every stored step satisfies (the learner's: its tokenizer's canvas).
     public let invariants: TrialInvariants
-    /// Label every stored step with the oracle's actions (`TrialStep.teacherActions`).
-    public let teacherLabels: Bool
-    /// The oracle following each open trial, when labelling.
-    var teachers: [TrialKey: OracleAgent] = [:]
+
     public private(set) var trials: Deque<Trial> = []
     public private(set) var storedSteps = 0
     /// Trials finished or evicted so far, for logs.
@@ -69,14 +65,11 @@ public struct ReplayBuffer: Sendable {
     private var open: [TrialKey: Int] = [:]
     private var firstIndex = 0
 
-    public init(
-        capacitySteps: Int, maxTrialSteps: Int = 8_192, invariants: TrialInvariants = TrialInvariants(), teacherLabels: Bool = false
-    ) {
+    public init(capacitySteps: Int, maxTrialSteps: Int = 8_192, invariants: TrialInvariants = TrialInvariants()) {
         precondition(capacitySteps > 0 && maxTrialSteps > 0)
         self.capacitySteps = capacitySteps
         self.maxTrialSteps = maxTrialSteps
         self.invariants = invariants
-        self.teacherLabels = teacherLabels
     }
 
     /// Appends consecutive steps of a trial. `firstStep` is the index of `steps[0]`
@@ -102,13 +95,7 @@ public struct ReplayBuffer: Sendable {
                 drop(key)
                 throw Refusal(error)
             }
-            if teacherLabels {
-                var labelled = steps
-                labelTeacherActions(&labelled, key: key, history: trials[index].steps, staysOpen: !done)
-                trials[index].steps.append(contentsOf: labelled)
-            } else {
-                trials[index].steps.append(contentsOf: steps)
-            }
+            trials[index].steps.append(contentsOf: steps)
             storedSteps += steps.count
             longestTrial = max(longestTrial, trials[index].steps.count)
             if done {
@@ -123,11 +110,6 @@ public struct ReplayBuffer: Sendable {
                 try invariants.check(steps, after: nil)
             } catch {
                 throw Refusal(error)
-            }
-            var steps = steps
-            if teacherLabels {
-                teachers[key] = nil
-                labelTeacherActions(&steps, key: key, history: [], staysOpen: !done)
             }
             trials.append(Trial(key: key, steps: steps, done: done, behaviour: behaviour))
             storedSteps += steps.count
@@ -144,7 +126,6 @@ public struct ReplayBuffer: Sendable {
     /// Forgets an open trial's steps: the sender lost part of it, or sent a part that was
     /// refused, so what is stored can no longer be continued truthfully.
     public mutating func drop(_ key: TrialKey) {
-        teachers[key] = nil
         guard let absolute = open.removeValue(forKey: key) else { return }
         let index = absolute - firstIndex
         storedSteps -= trials[index].steps.count
@@ -157,10 +138,7 @@ public struct ReplayBuffer: Sendable {
             trials.removeFirst()
             firstIndex += 1
             storedSteps -= oldest.steps.count
-            if !oldest.done {
-                open[oldest.key] = nil
-                teachers[oldest.key] = nil
-            }
+            if !oldest.done { open[oldest.key] = nil }
             if !oldest.steps.isEmpty { evictedTrials += 1 }
         }
     }

@@ -38,6 +38,40 @@ public struct RunConfig: Codable, Hashable, Sendable {
         return FNV1a64.hash(Array(tokens), state: model.fingerprint)
     }
 
+    /// A configuration that cannot run, with what to change.
+    public struct ConfigError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { "run config: \(message)" }
+    }
+
+    /// Checks what the types alone cannot: that the pieces fit together. The learner and
+    /// actors call it before building anything, so a hand-edited config fails with a
+    /// message instead of trapping later.
+    public func validate() throws(ConfigError) {
+        let vocabularies = Tokenizer(config: tokenizer).vocabularies
+        guard (1...16).contains(tokenizer.canvas) else {
+            throw ConfigError(message: "tokenizer.canvas \(tokenizer.canvas) must be in 1...16")
+        }
+        guard model.featureVocabularies == vocabularies else {
+            throw ConfigError(message: "model.featureVocabularies \(model.featureVocabularies) do not match the tokenizer's \(vocabularies); write the tokenizer's into the model config")
+        }
+        guard dqn.windowLength >= 1, dqn.windowLength <= model.contextLength else {
+            throw ConfigError(message: "dqn.windowLength \(dqn.windowLength) must be in 1...model.contextLength (\(model.contextLength))")
+        }
+        guard dqn.batchSize >= 1 else { throw ConfigError(message: "dqn.batchSize must be at least 1") }
+        guard (0...1).contains(dqn.trialStartFraction) else {
+            throw ConfigError(message: "dqn.trialStartFraction \(dqn.trialStartFraction) must be in 0...1")
+        }
+        if dqn.teacherRelabel {
+            guard dqn.imitationWeight > 0 else {
+                throw ConfigError(message: "dqn.teacherRelabel labels every token for the margin term, which dqn.imitationWeight 0 turns off; give it a weight (e.g. 1)")
+            }
+            guard !rollout.slippery else {
+                throw ConfigError(message: "dqn.teacherRelabel needs non-slippery maps: the oracle's choice on slippery ice is not a set of moves")
+            }
+        }
+    }
+
     public func json() -> String {
         String(decoding: try! JSONEncoder.sorted.encode(self), as: UTF8.self)
     }

@@ -47,6 +47,17 @@ public struct TokenizerConfig: Codable, Hashable, Sendable {
         landingsOnlyOnTermination = try c.decodeIfPresent(Bool.self, forKey: .landingsOnlyOnTermination) ?? false
     }
 
+    /// Leaves `landingsOnlyOnTermination` out when it is off, so configs written before the
+    /// field existed keep their bytes, and so their fingerprint (old experience files stay
+    /// readable).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(observation, forKey: .observation)
+        try c.encode(canvas, forKey: .canvas)
+        try c.encode(randomPlacement, forKey: .randomPlacement)
+        if landingsOnlyOnTermination { try c.encode(true, forKey: .landingsOnlyOnTermination) }
+    }
+
     /// The paper's encoding: tile index, maps in the corner (and the paper's landings: none;
     /// what we add to it is the terminal cell, which a timeout does not have).
     public static let paper = TokenizerConfig(observation: .tile, canvas: 8, randomPlacement: false)

@@ -51,7 +51,7 @@ public struct TrialInvariants: Sendable, Hashable {
         guard rows >= 1, cols >= 1, rowOffset + rows <= canvas, colOffset + cols <= canvas else { throw .outsideCanvas }
         let cells = rows * cols
         guard Int(step.observation) < cells, Int(step.nextObservation) < cells, Int(step.action) < actions,
-              step.reward <= 1, step.flags & ~(Self.knownFlags | Self.teacherLabelBits) == 0 else { throw .stepRange }
+              step.reward <= 1, step.flags & ~Self.knownFlags == 0 else { throw .stepRange }
         guard !mapStart || step.startsEpisode else { throw .episodeFlags }
         guard let previous else {
             guard mapStart else { throw .episodeFlags }
@@ -71,7 +71,4 @@ public struct TrialInvariants: Sendable, Hashable {
     }
 
     static let knownFlags = TrialStep.terminatedBit | TrialStep.truncatedBit | TrialStep.episodeStartBit | TrialStep.mapStartBit
-    /// `TrialStep.teacherActions`: any label is valid (peers cannot set it: the validator
-    /// refuses flag bits beyond the four above).
-    static let teacherLabelBits: UInt8 = 0xF0
 }

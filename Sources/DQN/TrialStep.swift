@@ -45,10 +45,4 @@ public struct TrialStep: Sendable, Equatable {
     @inlinable public var endsEpisode: Bool { flags & (Self.terminatedBit | Self.truncatedBit) != 0 }
     /// This step is the first of an episode.
     @inlinable public var startsEpisode: Bool { flags & Self.episodeStartBit != 0 }
-
-    /// The high nibble of `flags`: the learner's teacher label, the actions the belief-greedy
-    /// oracle would take here given the trial so far (bit `a` for action `a`; 0: no label).
-    /// Written by the replay (`ReplayBuffer(teacherLabels:)`), never taken from a peer.
-    @inlinable public var teacherActions: UInt8 { flags >> 4 }
-    public static let teacherShift: UInt8 = 4
 }

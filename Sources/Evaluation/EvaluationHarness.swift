@@ -48,24 +48,27 @@ public struct EvaluationHarness: Sendable {
     ) throws -> EvaluationResult {
         var successes: [[Bool]] = []
         var lengths: [[Int]] = []
+        var outcomes: [[EpisodeOutcome]] = []
         successes.reserveCapacity(trials.count)
         lengths.reserveCapacity(trials.count)
+        outcomes.reserveCapacity(trials.count)
         var start = 0
         while start < trials.count {
             let end = min(trials.count, start + batchSize)
             let batch = try runBatch(agentName: agentName, agent: &agent, trials: trials, range: start..<end, trace: trace)
             successes.append(contentsOf: batch.successes)
             lengths.append(contentsOf: batch.lengths)
+            outcomes.append(contentsOf: batch.outcomes)
             start = end
         }
         try trace?.flush()
-        return EvaluationResult(agent: agentName, successes: successes, episodeLengths: lengths)
+        return EvaluationResult(agent: agentName, successes: successes, episodeLengths: lengths, outcomes: outcomes)
     }
 
     /// Plays one batch of trials to completion.
     private func runBatch<Agent: BatchedInContextAgent>(
         agentName: String, agent: inout Agent, trials: [TrialSpec], range: Range<Int>, trace: TraceWriter?
-    ) throws -> (successes: [[Bool]], lengths: [[Int]]) {
+    ) throws -> (successes: [[Bool]], lengths: [[Int]], outcomes: [[EpisodeOutcome]]) {
         let laneCount = range.count
         var envs: [NonStationaryEnv] = []
         var setups: [TrialSetup] = []
@@ -84,6 +87,10 @@ public struct EvaluationHarness: Sendable {
 
         var successes = [[Bool]](repeating: [Bool](repeating: false, count: episodesPerTrial), count: laneCount)
         var lengths = [[Int]](repeating: [Int](repeating: 0, count: episodesPerTrial), count: laneCount)
+        var outcomes = [[EpisodeOutcome]](repeating: [EpisodeOutcome](repeating: .timeout, count: episodesPerTrial), count: laneCount)
+        // Holes each lane's trial has fallen into on its current map (a swap starts afresh).
+        var seenHoles = [Set<Int>](repeating: [], count: laneCount)
+        var holesMap = (0..<laneCount).map { envs[$0].currentMap }
         var episode = [Int](repeating: 0, count: laneCount)
         var observation = (0..<laneCount).map { envs[$0].reset() }
         var steps: [[Transition]] = Array(repeating: [], count: trace == nil ? 0 : laneCount)
@@ -108,6 +115,17 @@ public struct EvaluationHarness: Sendable {
                 let k = episode[lane]
                 successes[lane][k] = result.terminated && result.reward > 0
                 lengths[lane][k] = envs[lane].env.elapsedSteps
+                if envs[lane].currentMap != holesMap[lane] {
+                    holesMap[lane] = envs[lane].currentMap
+                    seenHoles[lane] = []
+                }
+                if successes[lane][k] {
+                    outcomes[lane][k] = .success
+                } else if result.terminated {
+                    outcomes[lane][k] = seenHoles[lane].insert(result.observation).inserted ? .newHole : .seenHole
+                } else {
+                    outcomes[lane][k] = .timeout
+                }
                 agent.endEpisode(lane: lane)
                 if trace != nil {
                     TraceEncoder.appendEpisode(
@@ -126,7 +144,7 @@ public struct EvaluationHarness: Sendable {
         if let trace {
             for lane in 0..<laneCount { try trace.append(traceBytes[lane], episodes: episodesPerTrial) }
         }
-        return (successes, lengths)
+        return (successes, lengths, outcomes)
     }
 
     /// Shows every lane its scripted context episodes, in lockstep: the agent is asked to

@@ -1,14 +1,21 @@
 extension EvaluationResult {
-    /// The machine-readable summary, one line:
-    /// `{"suite":…,"agent":…,"maps":…,"episodes":…,"success_by_episode":[…],"mean_success":…}`.
-    /// Keys in that fixed order; numbers in Swift's shortest round-trip form.
+    /// The machine-readable summary, one line:
+    /// `{"suite":…,"agent":…,"maps":…,"episodes":…,"success_by_episode":[…],"mean_success":…,
+    /// "outcomes":{"success":…,"hole_new":…,"hole_seen":…,"timeout":…}}` (outcomes: fractions
+    /// of all episodes, when recorded). Keys in that fixed order; numbers in Swift's shortest
+    /// round-trip form.
     public func jsonLine(suite: String) -> String {
         var out = "{\"suite\":" + jsonString(suite)
         out += ",\"agent\":" + jsonString(agent)
         out += ",\"maps\":\(trials),\"episodes\":\(episodes)"
         out += ",\"success_by_episode\":[" + successByEpisode.map(jsonNumber).joined(separator: ",") + "]"
-        out += ",\"mean_success\":" + jsonNumber(meanSuccess) + "}"
-        return out
+        out += ",\"mean_success\":" + jsonNumber(meanSuccess)
+        let fractions = outcomeFractions
+        if !fractions.isEmpty {
+            out += ",\"outcomes\":{" + EpisodeOutcome.allCases.map { "\"\($0.rawValue)\":" + jsonNumber(fractions[$0] ?? 0) }
+                .joined(separator: ",") + "}"
+        }
+        return out + "}"
     }
 
     /// A readable table of success rate by episode, one column per agent (all results
@@ -27,6 +34,12 @@ extension EvaluationResult {
             lines.append(pad("\(k + 1)", 8) + curves.map { cell($0[k]) }.joined())
         }
         lines.append(pad("mean", 8) + results.map { cell($0.meanSuccess) }.joined())
+        // Where the failures went, as fractions of all episodes.
+        if results.allSatisfy({ !$0.outcomes.isEmpty }) {
+            for outcome in EpisodeOutcome.allCases where outcome != .success {
+                lines.append(pad(outcome.rawValue, 8) + results.map { cell($0.outcomeFractions[outcome] ?? 0) }.joined())
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

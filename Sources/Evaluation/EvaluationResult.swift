@@ -10,13 +10,16 @@ public struct EvaluationResult: Sendable, Hashable {
     public let successes: [[Bool]]
     /// `episodeLengths[trial][episode]`: steps the episode took.
     public let episodeLengths: [[Int]]
+    /// `outcomes[trial][episode]`: how the episode ended (empty when not recorded).
+    public let outcomes: [[EpisodeOutcome]]
 
-    public init(agent: String, successes: [[Bool]], episodeLengths: [[Int]]) {
+    public init(agent: String, successes: [[Bool]], episodeLengths: [[Int]], outcomes: [[EpisodeOutcome]] = []) {
         self.agent = agent
         self.trials = successes.count
         self.episodes = successes.first?.count ?? 0
         self.successes = successes
         self.episodeLengths = episodeLengths
+        self.outcomes = outcomes
     }
 
     /// Fraction of trials whose episode `k` succeeded, for `k = 0..<episodes`: the

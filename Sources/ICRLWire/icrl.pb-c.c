@@ -1153,7 +1153,7 @@ const ProtobufCMessageDescriptor icrl__heartbeat__descriptor =
   (ProtobufCMessageInit) icrl__heartbeat__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor icrl__stats__field_descriptors[9] =
+static const ProtobufCFieldDescriptor icrl__stats__field_descriptors[15] =
 {
   {
     "actor_id",
@@ -1263,22 +1263,100 @@ static const ProtobufCFieldDescriptor icrl__stats__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "wall_s",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, wall_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_s",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, env_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inference_s",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, inference_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "send_s",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, send_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "backpressure_s",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, backpressure_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weights_s",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, weights_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned icrl__stats__field_indices_by_name[] = {
   0,   /* field[0] = actor_id */
+  13,   /* field[13] = backpressure_s */
   8,   /* field[8] = chunks_dropped */
   7,   /* field[7] = chunks_sent */
+  10,   /* field[10] = env_s */
   2,   /* field[2] = env_steps */
   5,   /* field[5] = env_steps_per_second */
   3,   /* field[3] = episodes */
   1,   /* field[1] = incarnation */
   6,   /* field[6] = inference_ms */
+  11,   /* field[11] = inference_s */
+  12,   /* field[12] = send_s */
   4,   /* field[4] = successes */
+  9,   /* field[9] = wall_s */
+  14,   /* field[14] = weights_s */
 };
 static const ProtobufCIntRange icrl__stats__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor icrl__stats__descriptor =
 {
@@ -1288,7 +1366,7 @@ const ProtobufCMessageDescriptor icrl__stats__descriptor =
   "Icrl__Stats",
   "icrl",
   sizeof(Icrl__Stats),
-  9,
+  15,
   icrl__stats__field_descriptors,
   icrl__stats__field_indices_by_name,
   1,  icrl__stats__number_ranges,

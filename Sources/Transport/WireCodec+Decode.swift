@@ -56,7 +56,9 @@ extension WireCodec {
             return .stats(ActorStats(
                 actorID: string(c.actor_id), incarnation: c.incarnation, envSteps: c.env_steps,
                 episodes: c.episodes, successes: c.successes, envStepsPerSecond: c.env_steps_per_second,
-                inferenceMilliseconds: c.inference_ms, chunksSent: c.chunks_sent, chunksDropped: c.chunks_dropped))
+                inferenceMilliseconds: c.inference_ms, chunksSent: c.chunks_sent, chunksDropped: c.chunks_dropped,
+                time: ActorTimeSplit(wall: c.wall_s, env: c.env_s, inference: c.inference_s, send: c.send_s,
+                                     backpressure: c.backpressure_s, weights: c.weights_s)))
         case ICRL__ENVELOPE__BODY_SHUTDOWN:
             return .shutdown(reason: string(e.shutdown.pointee.reason))
         default:

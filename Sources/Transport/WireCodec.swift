@@ -63,6 +63,12 @@ public enum WireCodec {
             c.pointee.successes = stats.successes
             c.pointee.env_steps_per_second = stats.envStepsPerSecond
             c.pointee.inference_ms = stats.inferenceMilliseconds
+            c.pointee.wall_s = stats.time.wall
+            c.pointee.env_s = stats.time.env
+            c.pointee.inference_s = stats.time.inference
+            c.pointee.send_s = stats.time.send
+            c.pointee.backpressure_s = stats.time.backpressure
+            c.pointee.weights_s = stats.time.weights
             c.pointee.chunks_sent = stats.chunksSent
             c.pointee.chunks_dropped = stats.chunksDropped
             envelope.body_case = ICRL__ENVELOPE__BODY_STATS

@@ -158,11 +158,15 @@ public struct ActorStats: Sendable, Equatable {
     public var inferenceMilliseconds: Double
     public var chunksSent: UInt64
     public var chunksDropped: UInt64
+    /// Where the actor's time went since its previous stats.
+    public var time: ActorTimeSplit
 
     public init(
         actorID: String, incarnation: UInt64, envSteps: UInt64, episodes: UInt64, successes: UInt64,
-        envStepsPerSecond: Double, inferenceMilliseconds: Double, chunksSent: UInt64, chunksDropped: UInt64
+        envStepsPerSecond: Double, inferenceMilliseconds: Double, chunksSent: UInt64, chunksDropped: UInt64,
+        time: ActorTimeSplit = ActorTimeSplit()
     ) {
+        self.time = time
         self.actorID = actorID
         self.incarnation = incarnation
         self.envSteps = envSteps
@@ -172,6 +176,38 @@ public struct ActorStats: Sendable, Equatable {
         self.inferenceMilliseconds = inferenceMilliseconds
         self.chunksSent = chunksSent
         self.chunksDropped = chunksDropped
+    }
+}
+
+/// Seconds an actor spent in each stage over an interval (`wall`), as its stats report
+/// them. Values from the wire are clamped to [0, 10⁶] (NaN reads 0), so a broken or
+/// hostile peer cannot poison the learner's sums.
+public struct ActorTimeSplit: Sendable, Equatable {
+    public var wall: Double
+    /// Stepping environments (FrozenLake dynamics, teachers, tokenizing).
+    public var env: Double
+    /// The model's forward pass over the environments' new tokens.
+    public var inference: Double
+    /// Encoding chunks and handing them to ZeroMQ.
+    public var send: Double
+    /// Waiting because the learner was not taking experience.
+    public var backpressure: Double
+    /// Loading new weights and re-encoding the contexts in flight.
+    public var weights: Double
+
+    public init(wall: Double = 0, env: Double = 0, inference: Double = 0, send: Double = 0, backpressure: Double = 0, weights: Double = 0) {
+        func clamp(_ x: Double) -> Double { x.isNaN ? 0 : min(max(x, 0), 1e6) }
+        self.wall = clamp(wall)
+        self.env = clamp(env)
+        self.inference = clamp(inference)
+        self.send = clamp(send)
+        self.backpressure = clamp(backpressure)
+        self.weights = clamp(weights)
+    }
+
+    /// The stages by metric name, in a fixed order.
+    public var stages: [(name: String, seconds: Double)] {
+        [("env", env), ("inference", inference), ("send", send), ("backpressure", backpressure), ("weights", weights)]
     }
 }
 

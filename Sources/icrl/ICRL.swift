@@ -24,6 +24,7 @@ struct ICRL: ParsableCommand {
             CollectCommand.self,
             MapsCommand.self,
             EvalCommand.self,
+            PlayCommand.self,
             TrajectoriesCommand.self,
             ConfigCommand.self,
             LSACommand.self,

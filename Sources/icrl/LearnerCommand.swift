@@ -49,6 +49,8 @@ struct LearnerCommand: ParsableCommand {
         "Accept plain TCP on a non-loopback --bind, without CURVE: anyone who reaches the ports can send experience and stop the run. Only on a network whose every host you trust."))
     var insecure = false
 
+    @OptionGroup(title: "Warm start") var warmStart: WarmStartOptions
+
     @Option(help: "Train from this experience file (written by icrl collect) instead of, or before, live actors.")
     var dataset: String?
 
@@ -93,6 +95,8 @@ struct LearnerCommand: ParsableCommand {
         options.maxUpdates = updates
         options.dataset = dataset.map { URL(fileURLWithPath: $0) }
         options.resume = resume
+        options.initCheckpoint = warmStart.checkpoint.map { URL(fileURLWithPath: $0) }
+        options.initKeepsOptimizer = warmStart.optimizer == "keep"
         options.curve = try curve.settings()
         let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
         try service.run(stop: stopRequested)

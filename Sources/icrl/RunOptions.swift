@@ -32,3 +32,31 @@ struct RunConfigOptions: ParsableArguments {
         return run
     }
 }
+
+/// `--init`: a warm start from a trained checkpoint.
+struct WarmStartOptions: ParsableArguments {
+    @Option(name: .customLong("init"), help: ArgumentHelp(
+        "Start from this checkpoint's weights (online and target) instead of a random model: fine-tuning. Its model config must match the run's. Ignored when resuming.",
+        valueName: "checkpoint.safetensors"))
+    var checkpoint: String?
+
+    @Option(name: .customLong("init-optimizer"), help: ArgumentHelp(
+        "With --init: reset (a fresh AdamW with this run's warm-up; the default) or keep (the checkpoint's AdamW moments and step).",
+        valueName: "reset|keep"))
+    var optimizer: String = "reset"
+
+    func validate() throws {
+        guard optimizer == "reset" || optimizer == "keep" else {
+            throw ValidationError("--init-optimizer must be reset or keep, not '\(optimizer)'")
+        }
+        if let checkpoint, !FileManager.default.fileExists(atPath: checkpoint) {
+            throw ValidationError("--init \(checkpoint) does not exist (try models/icrl-best.safetensors)")
+        }
+    }
+
+    /// The same flags, for a learner process `icrl train` starts.
+    var arguments: [String] {
+        guard let checkpoint else { return [] }
+        return ["--init", URL(fileURLWithPath: checkpoint).path, "--init-optimizer", optimizer]
+    }
+}

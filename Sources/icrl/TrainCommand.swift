@@ -38,6 +38,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Run with CURVE: make keys under OUT/keys, the learner admits only its actors' key.")
     var curve = false
 
+    @OptionGroup(title: "Warm start") var warmStart: WarmStartOptions
+
     func validate() throws {
         guard (0...64).contains(actors) else { throw ValidationError("--actors must be in 0...64") }
         guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
@@ -51,7 +53,7 @@ struct TrainCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let configURL = folder.appendingPathComponent("requested-config.json")
         try Data(config.json().utf8).write(to: configURL)
-        var learnerArguments = ["--config", configURL.path, "--minutes", String(minutes)]
+        var learnerArguments = ["--config", configURL.path, "--minutes", String(minutes)] + warmStart.arguments
         var actorArguments: [String] = []
         if curve {
             let keys = try Self.makeKeys(in: folder.appendingPathComponent("keys"))

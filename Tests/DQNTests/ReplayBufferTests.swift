@@ -1,5 +1,4 @@
 import DQN
-import FrozenLake
 import Testing
 
 @Suite("replay of trials")
@@ -66,56 +65,5 @@ struct ReplayBufferTests {
             let expected = fraction + (1 - fraction) / 145
             #expect(abs(Double(atStart) / 4_000 - expected) < 0.03, "fraction \(fraction): \(atStart)")
         }
-    }
-
-    @Test("teacher labels: the oracle's own choices are in them, chunking and snapshots do not change them")
-    func teacherLabels() throws {
-        // A trial of random moves on one in-distribution map: the oracle is told nothing
-        // but what the steps show, so its labels must not depend on how the trial arrives.
-        var rng = Xoshiro256(seed: 12)
-        let map = MapSuite.inDistribution.generator.sample(split: .train, using: &rng)
-        var env = FrozenLakeEnv(map: map, config: EnvConfig(maxSteps: 12), rng: Xoshiro256(seed: 3))
-        var oracle = OracleAgent()
-        oracle.beginTrial(TrialInfo(geometry: map.geometry, config: EnvConfig(maxSteps: 12)))
-        var steps: [TrialStep] = [], chosen: [Int] = []
-        var observation = env.reset(), episodeStart = true
-        for i in 0..<300 {
-            var probe = oracle
-            chosen.append(probe.act(observation: observation, rng: &rng))
-            let action = rng.nextInt(below: 4)
-            let result = try env.step(action)
-            oracle.observe(Transition(observation: observation, action: action, reward: result.reward, nextObservation: result.observation,
-                                      terminated: result.terminated, truncated: result.truncated))
-            var flags: UInt8 = (episodeStart ? TrialStep.episodeStartBit : 0) | (i == 0 ? TrialStep.mapStartBit : 0)
-            if result.terminated { flags |= TrialStep.terminatedBit }
-            if result.truncated { flags |= TrialStep.truncatedBit }
-            steps.append(TrialStep(observation: UInt16(observation), nextObservation: UInt16(result.observation), action: UInt8(action),
-                                   reward: result.reward > 0 ? 1 : 0, flags: flags, rows: UInt8(map.rows), cols: UInt8(map.cols)))
-            episodeStart = result.isDone
-            observation = result.isDone ? env.reset() : result.observation
-            if result.isDone { oracle.endEpisode() }
-        }
-        let key = ReplayBuffer.TrialKey(incarnation: 1, trialID: 1)
-        var whole = ReplayBuffer(capacitySteps: 10_000, teacherLabels: true)
-        try whole.append(steps, to: key, firstStep: 0, done: true, behaviour: 1)
-        let labels = whole.trials[0].steps.map(\.teacherActions)
-        for (label, action) in zip(labels, chosen) where label != 0 { #expect(label & (1 << action) != 0) }
-        #expect(labels.filter { $0 != 0 }.count > 250, "most steps get a label")
-        var chunked = ReplayBuffer(capacitySteps: 10_000, teacherLabels: true)
-        for start in stride(from: 0, to: 300, by: 37) {
-            let end = min(start + 37, 300)
-            try chunked.append(Array(steps[start..<end]), to: key, firstStep: start, done: end == 300, behaviour: 1)
-        }
-        #expect(chunked.trials[0].steps.map(\.teacherActions) == labels)
-        // An open trial restored from a snapshot continues with the same labels.
-        var open = ReplayBuffer(capacitySteps: 10_000, teacherLabels: true)
-        try open.append(Array(steps[..<150]), to: key, firstStep: 0, done: false, behaviour: 1)
-        var restored = try ReplayBuffer.restore(snapshot: open.snapshot(), capacitySteps: 10_000, maxTrialSteps: 8_192, teacherLabels: true)
-        try restored.append(Array(steps[150...]), to: key, firstStep: 150, done: true, behaviour: 1)
-        #expect(restored.trials[0].steps.map(\.teacherActions) == labels)
-        // Without labelling, the high nibble stays clear.
-        var plain = ReplayBuffer(capacitySteps: 10_000)
-        try plain.append(steps, to: key, firstStep: 0, done: true, behaviour: 1)
-        #expect(plain.trials[0].steps.allSatisfy { $0.teacherActions == 0 })
     }
 }

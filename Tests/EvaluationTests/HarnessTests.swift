@@ -40,6 +40,23 @@ struct HarnessTests {
         #expect(table.contains("      3    1.000") && table.contains("   mean    0.500"))
     }
 
+    @Test("failed episodes are told apart: new holes, holes the trial had shown, timeouts")
+    func outcomes() throws {
+        let random = try run(.random, episodes: 10)
+        let oracle = try run(.oracle, episodes: 10)
+        for result in [random, oracle] {
+            #expect(abs(result.outcomeFractions.values.reduce(0, +) - 1) < 1e-9)
+            for (trial, row) in result.outcomes.enumerated() {
+                for (k, outcome) in row.enumerated() { #expect((outcome == .success) == result.successes[trial][k]) }
+            }
+            #expect(result.jsonLine(suite: "in-dist").contains(#""outcomes":{"success":"#))
+        }
+        // The oracle remembers every hole it met; a random walk falls into known ones again.
+        #expect(oracle.outcomeFractions[.seenHole, default: 0] == 0)
+        #expect(random.outcomeFractions[.seenHole, default: 0] > 0.1)
+        #expect(EvaluationResult.table([random, oracle], title: "t").contains("hole_seen"))
+    }
+
     @Test("trace lines are JSON with the documented fields and chain into valid episodes")
     func traceFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UInt32.random(in: 0...UInt32.max)).jsonl").path

@@ -25,6 +25,8 @@ struct GeneratedCodeTests {
         let pairs = [
             ("icrl.pb-c.c", "Sources/ICRLWire/icrl.pb-c.c"),
             ("icrl.pb-c.h", "Sources/ICRLWire/include/icrl.pb-c.h"),
+            ("tensorboard.pb-c.c", "Sources/ICRLWire/tensorboard.pb-c.c"),
+            ("tensorboard.pb-c.h", "Sources/ICRLWire/include/tensorboard.pb-c.h"),
         ]
         for (fresh, committed) in pairs {
             let a = try Data(contentsOf: out.appendingPathComponent(fresh))

@@ -113,4 +113,22 @@ struct WireCodecTests {
             try WireCodec.decode(bytes)
         }
     }
+
+    @Test("an actor's time split is clamped on the way in: NaN, negative and huge values cannot poison the learner's sums")
+    func hostileTimeSplit() throws {
+        var stats = ActorStats(actorID: "a", incarnation: 1, envSteps: 0, episodes: 0, successes: 0, envStepsPerSecond: 0,
+                               inferenceMilliseconds: 0, chunksSent: 0, chunksDropped: 0)
+        // Set after the initialiser (which clamps) to put raw values on the wire.
+        stats.time.wall = .nan
+        stats.time.env = -3
+        stats.time.inference = .infinity
+        stats.time.send = 1e300
+        stats.time.backpressure = 2
+        stats.time.weights = 0.5
+        guard case .stats(let decoded) = try WireCodec.decode(WireCodec.encode(.stats(stats))) else {
+            Issue.record("not stats")
+            return
+        }
+        #expect(decoded.time == ActorTimeSplit(wall: 0, env: 0, inference: 1e6, send: 1e6, backpressure: 2, weights: 0.5))
+    }
 }

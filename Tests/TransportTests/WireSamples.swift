@@ -30,7 +30,8 @@ enum WireSamples {
         .helloReply(HelloReply(accepted: false, reason: "config fingerprint mismatch", learnerID: "learner", weightsVersion: 3, heartbeatIntervalMilliseconds: 500)),
         .weightsRequest(WeightsRequest(actorID: "a", haveVersion: 0)),
         .heartbeat(Heartbeat(actorID: "a", incarnation: 1, unixTimeMilliseconds: 1_790_000_000_000, policyVersion: 5)),
-        .stats(ActorStats(actorID: "a", incarnation: 1, envSteps: 1_000_000, episodes: 10, successes: 3, envStepsPerSecond: 12345.5, inferenceMilliseconds: 0.75, chunksSent: 99, chunksDropped: 1)),
+        .stats(ActorStats(actorID: "a", incarnation: 1, envSteps: 1_000_000, episodes: 10, successes: 3, envStepsPerSecond: 12345.5, inferenceMilliseconds: 0.75, chunksSent: 99, chunksDropped: 1,
+                              time: ActorTimeSplit(wall: 5, env: 1.5, inference: 2.25, send: 0.125, backpressure: 1, weights: 0.0625))),
         .shutdown(reason: "training finished"),
     ]
 }

@@ -252,10 +252,22 @@ struct  Icrl__Stats
   double inference_ms;
   uint64_t chunks_sent;
   uint64_t chunks_dropped;
+  /*
+   * Where the actor's time went since its previous Stats, in seconds (added later:
+   * absent fields read 0). wall_s is the whole interval; the others are parts of it:
+   * stepping environments, model inference, encoding and sending chunks, waiting on the
+   * learner's back-pressure, loading weights.
+   */
+  double wall_s;
+  double env_s;
+  double inference_s;
+  double send_s;
+  double backpressure_s;
+  double weights_s;
 };
 #define ICRL__STATS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&icrl__stats__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Icrl__Shutdown

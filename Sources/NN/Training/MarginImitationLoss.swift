@@ -75,8 +75,11 @@ public enum MarginImitationLoss {
             let set = allowed[i] & full
             guard set != 0, set != full else { continue }
             let row = i * a
-            var bestAllowed = -1, bestAllowedValue = -Float.infinity
-            var best = -1, bestValue = -Float.infinity
+            // Start from the lowest allowed action, so NaN or -inf values cannot leave either
+            // index unset.
+            let lowest = set.trailingZeroBitCount
+            var bestAllowed = lowest, bestAllowedValue = q[row + lowest]
+            var best = lowest, bestValue = q[row + lowest]
             for b in 0..<a {
                 let value = q[row + b]
                 if set & (1 << b) != 0 {
