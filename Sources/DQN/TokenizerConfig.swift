@@ -39,6 +39,10 @@ public struct TokenizerConfig: Codable, Hashable, Sendable {
         self.landingsOnlyOnTermination = landingsOnlyOnTermination
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case observation, canvas, randomPlacement, landingsOnlyOnTermination
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         observation = try c.decode(ObservationEncoding.self, forKey: .observation)

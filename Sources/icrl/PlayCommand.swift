@@ -117,7 +117,7 @@ struct PlayCommand: ParsableCommand {
             if !first { print("\u{1B}[\(board.rows + 1)A", terminator: "") }
             print("\u{1B}[2K" + header)
             for line in drawing.split(separator: "\n") { print("\u{1B}[2K" + line) }
-            fflush(stdout)
+            fflush(nil)
             usleep(useconds_t(delay * 1000))
         } else {
             print(header)
