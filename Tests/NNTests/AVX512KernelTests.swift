@@ -3,10 +3,11 @@ import Foundation
 import Testing
 @testable import NN
 
-/// The AVX-512 kernels against the portable Swift ones and the naive references, on odd
-/// lengths that exercise the masked tails. Runs where the CPU has AVX-512; the attention
-/// gradient checks for this path are in `LayerGradientTests`.
-@Suite("AVX-512 kernels", .enabled(if: KernelPath.available, "this process cannot run AVX-512: the CPU lacks it or ICRL_NN_KERNELS caps it"))
+/// The C kernels, on the process's path (AVX-512 or AVX2: `ICRL_NN_KERNELS=avx2` tests the
+/// AVX2 build on an AVX-512 machine), against the portable Swift ones and the naive
+/// references, on odd lengths that exercise the masked tails. The attention gradient checks
+/// for this path are in `LayerGradientTests`.
+@Suite("C kernels (AVX-512 or AVX2)", .enabled(if: KernelPath.available, "this process runs no C kernels: the CPU lacks AVX2 and AVX-512 or ICRL_NN_KERNELS caps them"))
 struct AVX512KernelTests {
     @Test("GELU forward, with and without the slope, matches the portable kernel", arguments: [1, 15, 16, 37, 1000])
     func gelu(count n: Int) {

@@ -1,3 +1,4 @@
+import CNNKernels
 import Foundation
 import Testing
 @testable import NN
@@ -18,10 +19,26 @@ struct KernelPathTests {
 
     @Test("a capped path caps the matrix products too")
     func matmulFollowsTheCap() {
-        #expect(KernelPath.available == (KernelPath.current == .avx512))
-        if KernelPath.current == .portable {
+        #expect(KernelPath.available == KernelPath.current.hasCKernels)
+        switch KernelPath.current {
+        case .portable:
             #expect(MatmulPath.current == .openblas)
             #expect(MatmulPath.allCases.filter(\.isAvailable) == [.openblas])
+        case .avx2:
+            // The fp32 GEMMs have an AVX2 build; the AMX ones are AVX-512 only.
+            #expect(MatmulPath.allCases.filter(\.isAvailable) == [.fp32, .openblas])
+        case .avx512:
+            #expect(MatmulPath.fp32.isAvailable)
+        }
+    }
+
+    @Test("the C kernels run the process's path, and the GEMM panels follow it")
+    func cKernelsFollowThePath() {
+        #expect(icrl_nn_path() == KernelPath.current.cPath)
+        if KernelPath.hardware == .avx512 { #expect(icrl_nn_avx2_available() != 0, "an AVX-512 CPU runs the AVX2 path too") }
+        if KernelPath.current.hasCKernels {
+            let panel = KernelPath.current == .avx512 ? 64 : 16
+            #expect(icrl_linear_packed_size(8, 20) == (20 + panel - 1) / panel * panel * 8)
         }
     }
 }

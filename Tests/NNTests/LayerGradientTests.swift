@@ -33,7 +33,8 @@ struct LayerGradientTests {
                                                           positionTable: Array(p[(8 * c)...]), positions: positions.map(Int.init), channels: c)) < 1e-6)
     }
 
-    /// Both kernel paths (AVX-512 where the CPU has it); 20 channels leave a masked tail.
+    /// Both kernel paths (the C kernels where this process runs them); 20 channels leave a
+    /// masked tail.
     @Test("layernorm: input, gain and bias", arguments: LayerNormCase.all)
     func layerNorm(_ k: LayerNormCase) {
         var random = TestRandom(2)
@@ -46,7 +47,7 @@ struct LayerGradientTests {
         case .portable:
             layerNormForwardPortable(out: &out, mean: &mean, rstd: &rstd, inp: x, weight: weight, bias: bias, rows: n, channels: c, epsilon: Float(eps))
             layerNormBackwardPortable(dinp: &dx, dweight: &dw, dbias: &db, dout: w, inp: x, weight: weight, mean: mean, rstd: rstd, rows: n, channels: c)
-        case .avx512:
+        case .avx512, .avx2:
             icrl_layernorm_forward(&out, &mean, &rstd, x, weight, bias, n, Int32(c), Float(eps))
             icrl_layernorm_backward(&dx, &dw, &db, w, x, weight, mean, rstd, n, Int32(c))
         }
@@ -101,9 +102,9 @@ struct LayerGradientTests {
         #expect(gradientErrorRatio(dx, xd.indices.map { centralDifference(xd, $0) { weightedSum(ReferenceKernels.gelu($0), w) } }) <= 1)
     }
 
-    /// Portable: T = 7 is one attention block; T = 70 spans blocks of 32, 32 and 6. AVX-512
+    /// Portable: T = 7 is one attention block; T = 70 spans blocks of 32, 32 and 6. C kernels
     /// (head sizes 16 and 32): T = 7, 9, 40 and 70 cover partial and full 8-row tiles and
-    /// key chunks past 32.
+    /// key chunks past 32 (AVX-512) or 16 (AVX2).
     @Test("causal attention with rotary, gradient w.r.t. pre-rotary qkv", arguments: AttentionCase.all)
     func attention(_ k: AttentionCase) {
         var random = TestRandom(5)
@@ -150,7 +151,7 @@ struct LayerNormCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { "\(path) C=\(channels)" }
 
     static let all: [LayerNormCase] = [16, 20].flatMap { c in
-        ([KernelPath.portable] + (KernelPath.available ? [KernelPath.avx512] : [])).map { LayerNormCase(channels: c, path: $0) }
+        ([KernelPath.portable] + (KernelPath.available ? [KernelPath.current] : [])).map { LayerNormCase(channels: c, path: $0) }
     }
 }
 
@@ -164,14 +165,14 @@ struct AttentionCase: CustomTestStringConvertible, Sendable {
     static let all: [AttentionCase] =
         [7, 70].map { AttentionCase(time: $0, channels: 8, heads: 2, path: .portable) }
         + (KernelPath.available
-            ? [7, 9, 70].map { AttentionCase(time: $0, channels: 32, heads: 2, path: .avx512) }
-            + [9, 40].map { AttentionCase(time: $0, channels: 64, heads: 2, path: .avx512) }
+            ? [7, 9, 70].map { AttentionCase(time: $0, channels: 32, heads: 2, path: KernelPath.current) }
+            + [9, 40].map { AttentionCase(time: $0, channels: 64, heads: 2, path: KernelPath.current) }
             : [])
 
     func forward(_ out: inout [Float], _ att: inout [Float], _ qkv: [Float], _ b: Int, _ t: Int, _ c: Int, _ h: Int) {
         switch path {
         case .portable: attentionForwardPortable(out: &out, att: &att, attStride: t * t, qkv: qkv, batch: b, time: t, channels: c, heads: h)
-        case .avx512: icrl_attention_forward(&out, &att, t * t, qkv, Int32(b), Int32(t), Int32(c), Int32(h))
+        case .avx512, .avx2: icrl_attention_forward(&out, &att, t * t, qkv, Int32(b), Int32(t), Int32(c), Int32(h))
         }
     }
 
@@ -180,7 +181,7 @@ struct AttentionCase: CustomTestStringConvertible, Sendable {
         switch path {
         case .portable:
             attentionBackwardPortable(dqkv: &dqkv, scratch: &scratch, dout: dout, qkv: qkv, att: att, batch: b, time: t, channels: c, heads: h)
-        case .avx512: icrl_attention_backward(&dqkv, &scratch, dout, qkv, att, Int32(b), Int32(t), Int32(c), Int32(h))
+        case .avx512, .avx2: icrl_attention_backward(&dqkv, &scratch, dout, qkv, att, Int32(b), Int32(t), Int32(c), Int32(h))
         }
     }
 }

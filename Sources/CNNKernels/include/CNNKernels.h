@@ -1,10 +1,14 @@
-// AVX-512 kernels for the NN module's non-GEMM hot spots: fused causal attention
-// (training forward and backward), GELU, and KV-cache decode attention.
+// AVX-512 and AVX2 kernels for the NN module's hot spots: fused causal attention (training
+// forward and backward), GELU, LayerNorm, rotary, KV-cache decode attention and the linear
+// layers' GEMMs.
 //
-// Each has a portable Swift twin in Sources/NN/Kernels and a naive reference in
-// Sources/NN/Reference; NN calls these only when `icrl_nn_avx512_available()` is true
-// (and ICRL_NN_KERNELS is not `portable`). Shapes follow the Swift kernels' notes.
-// Every function here is single-threaded; NN's WorkerPool shards the batch.
+// Each kernel is written once, width-generic (GenericKernels.h), and built per instruction set
+// (Kernels512.c, Kernels256.c); the functions below forward to the build of the process's
+// path, chosen once: by icrl_nn_set_path, else the best the CPU runs. Each has a portable Swift
+// twin in Sources/NN/Kernels and a naive reference in Sources/NN/Reference; NN calls these
+// only when `KernelPath.current` has C kernels (the `ICRL_NN_KERNELS` cap). Called on path 0
+// they abort. Shapes follow the Swift kernels' notes. Every function here is single-threaded;
+// NN's WorkerPool shards the batch.
 #ifndef ICRL_CNNKERNELS_H
 #define ICRL_CNNKERNELS_H
 
@@ -14,6 +18,18 @@ extern "C" {
 
 /// 1 when this CPU and OS run AVX-512 (F, DQ, BW, VL) code, else 0.
 int icrl_nn_avx512_available(void);
+
+/// 1 when this CPU runs AVX2 and FMA and the OS saves the YMM state (XCR0), else 0.
+int icrl_nn_avx2_available(void);
+
+/// Sets the process's kernel path: 2 = AVX-512, 1 = AVX2, 0 = none (the kernels abort). A path
+/// the CPU cannot run is lowered to the best it can. Call it before any kernel runs (NN does,
+/// when `KernelPath.current` is first read): icrl_linear_packed_size and the panels of
+/// icrl_linear_pack depend on the path. Unset, the path is the best the CPU runs.
+void icrl_nn_set_path(int path);
+
+/// The process's kernel path (2, 1 or 0), as set or defaulted.
+int icrl_nn_path(void);
 
 /// Causal multi-head attention forward over packed qkv rows.
 ///
@@ -79,11 +95,12 @@ void icrl_rotary(float *x, long row_stride, long rows, int chunks, int head_size
 /// Bias gradient: dbias[j] += Σ_r dout[r, j]. dout: (n, oc); dbias: (oc)
 void icrl_bias_backward(float *dbias, const float *dout, long n, int oc);
 
-/// Σ a[i] for i < n, reading a as fast as the memory system allows (AVX-512 where the CPU
-/// has it): the benchmarks' yardstick for memory-bound work. n is a multiple of 64.
+/// Σ a[i] for i < n, reading a as fast as the memory system allows (the widest vectors the
+/// CPU has, whatever the path): the benchmarks' yardstick for memory-bound work. n is a
+/// multiple of 64.
 float icrl_stream_sum(const float *a, long n);
 
-/// Linear layer forward on AVX-512: out = inp · weightᵀ (+ bias) (+ residual).
+/// Linear layer forward: out = inp · weightᵀ (+ bias) (+ residual).
 ///
 /// - out: (n, oc); residual: (n, oc) or NULL, may be out itself
 /// - inp: (n, c); weight: (oc, c); bias: (oc) or NULL
@@ -91,11 +108,13 @@ float icrl_stream_sum(const float *a, long n);
 void icrl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                          const float *residual, long n, int c, int oc);
 
-/// Floats that icrl_linear_pack writes for a (oc, c) weight: oc rounded up to 64, times c.
+/// Floats that icrl_linear_pack writes for a (oc, c) weight: oc rounded up to the path's
+/// panel width (64 on AVX-512, 16 on AVX2), times c.
 long icrl_linear_packed_size(int c, int oc);
 
-/// Packs weightᵀ (weight: (oc, c)) into the 64-column panels icrl_linear_forward_packed
-/// reads, so callers that reuse one weight for many calls (the KV-cache decoder) pack once.
+/// Packs weightᵀ (weight: (oc, c)) into the panels (64 columns on AVX-512, 16 on AVX2)
+/// icrl_linear_forward_packed reads, so callers that reuse one weight for many calls (the
+/// KV-cache decoder) pack once. Panels are for the path they were packed on.
 void icrl_linear_pack(float *packed, const float *weight, int c, int oc);
 
 /// icrl_linear_forward with weightᵀ already packed by icrl_linear_pack.

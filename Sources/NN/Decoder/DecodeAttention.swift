@@ -17,14 +17,14 @@ func decodeAttention(
     out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>, stride w: Int,
     values: UnsafePointer<Float>, length len: Int, headSize hs: Int, scores: UnsafeMutablePointer<Float>
 ) {
-    if KernelPath.current == .avx512 {
+    if KernelPath.current.hasCKernels {
         return icrl_decode_attention(out, q, keys, w, values, len, Int32(hs), scores)
     }
     decodeAttentionPortable(out: out, q: q, keys: keys, stride: w, values: values, length: len, headSize: hs, scores: scores)
 }
 
 /// `decodeAttention` after appending one token's key and value to the cache at `slot`
-/// (< `len`): `keys[d, slot] = key[d]`, `values[slot] = value`. The AVX-512 kernel writes
+/// (< `len`): `keys[d, slot] = key[d]`, `values[slot] = value`. The C kernel writes
 /// each key component just before its row is read, while the line is arriving anyway; a
 /// separate pass costs one cache miss per component (32 per head and token).
 ///
@@ -35,7 +35,7 @@ func decodeAttention(
     appending key: UnsafePointer<Float>, _ value: UnsafePointer<Float>, slot: Int
 ) {
     precondition(slot >= 0 && slot < len, "the appended slot must be one the attention reads")
-    if KernelPath.current == .avx512 {
+    if KernelPath.current.hasCKernels {
         return icrl_decode_attention_append(out, q, keys, w, values, len, Int32(hs), scores, key, value, slot)
     }
     for d in 0..<hs { keys[d * w + slot] = key[d] }

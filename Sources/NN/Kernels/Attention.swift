@@ -36,9 +36,9 @@ func softmaxInPlace(_ a: UnsafeMutablePointer<Float>, _ n: Int) {
     for j in 0..<n { a[j] *= inv }
 }
 
-/// Attention forward: the fused AVX-512 kernel where `KernelPath` allows, else the
+/// Attention forward: the fused C kernel (AVX-512 or AVX2) where `KernelPath` allows, else the
 /// portable OpenBLAS-blocked one. Both leave row i of `att` valid for keys `0...i` and zero
-/// to the end of its block (blocks of 8 rows in AVX-512, `attentionBlockSize(T)` portable),
+/// to the end of its block (blocks of 8 rows in the C kernel, `attentionBlockSize(T)` portable),
 /// which is all the matching backward pass reads.
 ///
 /// - out: (B, T, C), head h written to columns `h·hs ..< (h+1)·hs`

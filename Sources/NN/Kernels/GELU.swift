@@ -6,7 +6,7 @@ import CNNKernels
 /// - out: (n); may alias `inp`
 /// - inp: (n)
 func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
-    if KernelPath.current == .avx512 { return icrl_gelu_forward(out, inp, n) }
+    if KernelPath.current.hasCKernels { return icrl_gelu_forward(out, inp, n) }
     geluForwardPortable(out: out, inp: inp, count: n)
 }
 
@@ -34,7 +34,7 @@ func geluForwardPortable(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Fl
 /// - slope: (n), `d gelu / dx` at each input; may alias `inp`
 /// - inp: (n)
 func geluForward(out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count n: Int) {
-    if KernelPath.current == .avx512 { return icrl_gelu_forward_slope(out, slope, inp, n) }
+    if KernelPath.current.hasCKernels { return icrl_gelu_forward_slope(out, slope, inp, n) }
     geluForwardPortable(out: out, slope: slope, inp: inp, count: n)
 }
 
@@ -67,6 +67,6 @@ func geluForwardPortable(out: UnsafeMutablePointer<Float>, slope: UnsafeMutableP
 /// - dout: (n)
 func geluBackward(dinp: UnsafeMutablePointer<Float>, slope: UnsafePointer<Float>, dout: UnsafePointer<Float>, count n: Int) {
     // The Swift loop compiles to SSE for the baseline target: 1–2% of a train step.
-    if KernelPath.current == .avx512 { return icrl_gelu_backward(dinp, slope, dout, n) }
+    if KernelPath.current.hasCKernels { return icrl_gelu_backward(dinp, slope, dout, n) }
     for i in 0..<n { dinp[i] = slope[i] * dout[i] }
 }

@@ -12,7 +12,7 @@ func layerNormForward(
     inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
     rows n: Int, channels c: Int, epsilon: Float
 ) {
-    if KernelPath.current == .avx512 {
+    if KernelPath.current.hasCKernels {
         return icrl_layernorm_forward(out, mean, rstd, inp, weight, bias, n, Int32(c), epsilon)
     }
     layerNormForwardPortable(out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias,
@@ -56,7 +56,7 @@ func layerNormBackward(
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows n: Int, channels c: Int
 ) {
-    if KernelPath.current == .avx512 {
+    if KernelPath.current.hasCKernels {
         return icrl_layernorm_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, Int32(c))
     }
     layerNormBackwardPortable(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,

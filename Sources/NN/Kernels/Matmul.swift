@@ -110,7 +110,7 @@ func linearBackward(
     } else {
         icrl_linear_backward_weight(dweight, dout, inp, n, Int32(c), Int32(oc))
     }
-    if KernelPath.current == .avx512 { return icrl_bias_backward(dbias, dout, n, Int32(oc)) }
+    if KernelPath.current.hasCKernels { return icrl_bias_backward(dbias, dout, n, Int32(oc)) }
     for r in 0..<n {
         let d = dout + r * oc
         for j in 0..<oc { dbias[j] += d[j] }

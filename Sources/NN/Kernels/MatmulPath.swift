@@ -14,15 +14,16 @@ public enum MatmulPath: String, Sendable, CaseIterable {
     /// AMX tiles, three bf16 passes (Intel Sapphire Rapids and later). Forward and input
     /// gradient; the weight gradient runs on `fp32`.
     case bf16x3
-    /// AVX-512 fp32 kernels (6 × 64 register tiles; only weightᵀ is packed, once per
-    /// parameter change — `PackedWeights`).
+    /// The C fp32 kernels of the process's `KernelPath` (6 × 64 register tiles on AVX-512,
+    /// 6 × 16 on AVX2; only weightᵀ is packed, once per parameter change — `PackedWeights`).
     case fp32
     /// OpenBLAS `cblas_sgemm`: any CPU, and the reference the others are tested against.
     case openblas
 
     /// The process's choice: `ICRL_NN_MATMUL` (`bf16x3`, `fp32` or `openblas`) when set and
-    /// runnable here, else `fp32` where the CPU has AVX-512, else `openblas`.
-    /// `ICRL_NN_KERNELS=portable` implies `openblas`.
+    /// runnable here, else `fp32` where the kernel path has C kernels (AVX-512 or AVX2), else
+    /// `openblas`.
+    /// `ICRL_NN_KERNELS=portable` implies `openblas`; `bf16x3` needs the `avx512` path.
     public static let current: MatmulPath = {
         if KernelPath.current == .portable { return .openblas }
         if let name = ProcessInfo.processInfo.environment["ICRL_NN_MATMUL"] {
@@ -38,7 +39,7 @@ public enum MatmulPath: String, Sendable, CaseIterable {
     /// Whether this CPU (and OS) can run the path; tests compare every available one.
     public var isAvailable: Bool {
         switch self {
-        case .bf16x3: KernelPath.available && icrl_nn_amx_available() != 0
+        case .bf16x3: KernelPath.current == .avx512 && icrl_nn_amx_available() != 0
         case .fp32: KernelPath.available
         case .openblas: true
         }

@@ -67,7 +67,7 @@ func rotaryForward(
     x: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int, chunks: Int, headSize: Int,
     cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, cosRowStride: Int
 ) {
-    if KernelPath.current == .avx512 {
+    if KernelPath.current.hasCKernels {
         return icrl_rotary(x, rowStride, rows, Int32(chunks), Int32(headSize), cos, sin, cosRowStride, 0)
     }
     rotaryForwardPortable(x: x, rowStride: rowStride, rows: rows, chunks: chunks, headSize: headSize,
@@ -101,7 +101,7 @@ func rotaryBackward(
     dx: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int, chunks: Int, headSize: Int,
     cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, cosRowStride: Int
 ) {
-    if KernelPath.current == .avx512 {
+    if KernelPath.current.hasCKernels {
         return icrl_rotary(dx, rowStride, rows, Int32(chunks), Int32(headSize), cos, sin, cosRowStride, 1)
     }
     rotaryBackwardPortable(dx: dx, rowStride: rowStride, rows: rows, chunks: chunks, headSize: headSize,
