@@ -38,6 +38,7 @@ test: deps
 	bash scripts/test_kernel_paths.sh
 	$(SWIFT) build -c release
 	bash scripts/test_cluster.sh $(RELEASE_BIN)
+	bash scripts/test_monitoring.sh $(RELEASE_BIN)
 	bash scripts/test_deploy.sh $(RELEASE_BIN)
 	bash scripts/test_netns.sh $(RELEASE_BIN)
 	bash scripts/test_faults.sh $(RELEASE_BIN)

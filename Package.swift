@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // Prometheus exposition (registry and text format) and the HTTP server for /metrics.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // MARK: System libraries, found through pkg-config.
@@ -44,14 +47,20 @@ let package = Package(
         // MARK: Swift modules.
         .target(name: "FrozenLake"),
         .target(name: "Evaluation", dependencies: ["FrozenLake", "DQN", "NN"]),
-        // AVX-512 kernels (attention, GELU, decode attention), chosen at run time by NN.
+        // C kernels (GEMMs, attention, GELU, LayerNorm, rotary, decode attention), one source
+        // compiled for AVX-512 and for AVX2 + FMA, chosen at run time by NN.
         // Optimised in debug builds too, so `swift test` checks the code that ships.
         .target(name: "CNNKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "NN", dependencies: ["COpenBLAS", "CNNKernels"], swiftSettings: kernelSettings),
         .target(name: "DQN", dependencies: ["NN", "FrozenLake", .product(name: "DequeModule", package: "swift-collections")]),
         .target(
             name: "Cluster",
-            dependencies: ["DQN", "NN", "FrozenLake", "Transport", "CZeroMQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "DQN", "NN", "FrozenLake", "Transport", "CZeroMQ", .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ]
         ),
         .target(name: "Transport", dependencies: ["CZeroMQ", "ICRLWire", "CProtobufC"]),
         .target(name: "InContextSARSA", dependencies: ["NN", "FrozenLake"]),

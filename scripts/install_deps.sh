@@ -2,8 +2,38 @@
 # Installs what ICRL needs to build and test, only where it is missing:
 #   system: libzmq, OpenBLAS, protobuf-c (found through pkg-config), protoc-c, pkg-config
 #   python: numpy (parity checks against our checkpoints)
+#   tests:  promtool (Debian's prometheus), tmux, kubernetes-validate, tensorboard
 # Debian/Ubuntu use apt-get, which needs root: run as root, or have sudo.
+# Prints one line per group of packages; a failing step prints its whole output.
 set -euo pipefail
+
+# quietly LABEL COMMAND...: runs COMMAND with its output in a temporary file; prints one
+# line, or on failure the line and everything COMMAND printed, and fails.
+quietly() {
+  local label=$1; shift
+  local log; log=$(mktemp)
+  local t0=$SECONDS
+  if "$@" > "$log" 2>&1; then
+    echo "install_deps: $label: done ($((SECONDS - t0)) s)"
+    rm -f "$log"
+  else
+    local status=$?
+    echo "install_deps: $label: FAILED (exit $status); its output:" >&2
+    cat "$log" >&2
+    rm -f "$log"
+    return "$status"
+  fi
+}
+# pip_install LABEL PACKAGE...: also on Debian's externally managed Python.
+pip_install() {
+  local label=$1; shift
+  # Debian's own Python refuses plain installs (externally managed); pyenv's takes them.
+  if python3 -m pip install --quiet "$@" > /dev/null 2>&1; then
+    echo "install_deps: $label: done"
+  else
+    quietly "$label" python3 -m pip install --quiet --break-system-packages "$@"
+  fi
+}
 
 need_apt=()
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
@@ -16,6 +46,9 @@ else
 fi
 command -v protoc-c >/dev/null 2>&1 || need_apt+=(protobuf-c-compiler)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install_deps: missing system packages: ${need_apt[*]}"
@@ -34,27 +67,22 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "  As root, run: apt-get update && apt-get install -y ${need_apt[*]}" >&2
     exit 1
   fi
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need_apt[@]}"
+  quietly "apt-get update" "${sudo[@]}" apt-get update
+  quietly "apt-get install ${need_apt[*]}" env DEBIAN_FRONTEND=noninteractive "${sudo[@]}" \
+    apt-get install -y --no-install-recommends "${need_apt[@]}"
 fi
 
 if ! python3 -c 'import numpy' >/dev/null 2>&1; then
-  echo "install_deps: installing numpy for the parity checks"
-  python3 -m pip install --quiet numpy 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages numpy
+  pip_install "pip install numpy (parity checks)" numpy
 fi
 
 if ! command -v kubernetes-validate >/dev/null 2>&1 && ! python3 -c 'import kubernetes_validate' >/dev/null 2>&1; then
-  echo "install_deps: installing kubernetes-validate for the deployment manifests' test"
-  python3 -m pip install --quiet kubernetes-validate 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages kubernetes-validate \
+  pip_install "pip install kubernetes-validate (deployment manifests' test)" kubernetes-validate \
     || echo "install_deps: could not install kubernetes-validate; scripts/test_deploy.sh will say so"
 fi
 
 if ! python3 -c 'import tensorboard' >/dev/null 2>&1; then
-  echo "install_deps: installing tensorboard (its reader checks the event files we write)"
-  python3 -m pip install --quiet tensorboard 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages tensorboard \
+  pip_install "pip install tensorboard (its reader checks our event files)" tensorboard \
     || echo "install_deps: could not install tensorboard; scripts/check_tensorboard.py will fail"
 fi
 

@@ -2,7 +2,8 @@
 # Process-level tests of the distributed path, on loopback, with the release binary:
 #   1. smoke: learner + 2 actors learn Gymnasium's 4x4 map; the greedy policy from the
 #      checkpoint must solve it every time, all in under 2 minutes;
-#   2. play: `icrl play --plain` shows the smoke model and the oracle learning a map;
+#   2. play: `icrl play --plain` shows the smoke model and the oracle learning a map, and
+#      the animated view redraws in place in a terminal (tmux capture-pane);
 #   3. cluster: learner + 2 actors by hand for ~30 s: weight versions advance on both
 #      actors, experience arrives from both, metrics lines appear, TensorBoard's own reader
 #      finds every metric in RUN/tb, nothing is left behind.
@@ -42,6 +43,22 @@ oracle=$("$bin" play --agent oracle --map SFFH,FHFF,FFFH,HFFG --episodes 10 --pl
 [ "$(printf '%s\n' "$oracle" | wc -l)" -eq 10 ] && printf '%s\n' "$oracle" | tail -1 | grep -q "reached the goal" \
   && ok "play: the oracle reaches the goal by episode 10" || { fail "play --agent oracle"; printf '%s\n' "$oracle"; }
 if "$bin" play --agent oracle --map SFXG --plain > /dev/null 2>&1; then fail "play accepted a bad map"; else ok "play refuses a bad map"; fi
+
+echo "== play: the animation in a terminal, captured under tmux =="
+tmux kill-session -t icrl-play-test 2>/dev/null
+tmux new-session -d -s icrl-play-test -x 100 -y 40 "$bin play --agent oracle --map SFFH,FHFF,FFFH,HFFG --episodes 6 --delay 100; sleep 30"
+sleep 1.5; tmux capture-pane -p -t icrl-play-test > "$work/play1.txt"
+sleep 1.5; tmux capture-pane -p -t icrl-play-test > "$work/play2.txt"
+tmux kill-session -t icrl-play-test 2>/dev/null
+# Redrawn in place: one board per episode on screen (not one per step), the agent (*) on it,
+# the pane changing between captures, and episode lines arriving.
+frames=$(grep -c '^episode [0-9]*, step' "$work/play2.txt")
+episodes=$(grep -c '^episode [0-9]*:' "$work/play2.txt")
+if grep -q '\*' "$work/play1.txt" && ! cmp -s "$work/play1.txt" "$work/play2.txt" && [ "$episodes" -ge 1 ] && [ "$frames" -le $((episodes + 1)) ]; then
+  ok "play animates in place under tmux ($episodes episodes done, $frames boards on screen)"
+else
+  fail "play animation: $episodes episode lines, $frames boards"; cat "$work/play2.txt"
+fi
 
 echo "== cluster: learner + 2 actor processes for 30 s =="
 run="$work/cluster"; mkdir -p "$run"

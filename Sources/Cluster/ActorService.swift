@@ -244,7 +244,8 @@ public final class ActorService {
                 let stats = ActorStats(
                     actorID: options.actorID, incarnation: incarnation, envSteps: UInt64(worker.stepsTaken),
                     episodes: UInt64(episodes), successes: UInt64(wins), envStepsPerSecond: Double(statsSteps) / dt,
-                    inferenceMilliseconds: inferenceMs, chunksSent: UInt64(sent), chunksDropped: UInt64(dropped), time: time)
+                    inferenceMilliseconds: inferenceMs, chunksSent: UInt64(sent), chunksDropped: UInt64(dropped), time: time,
+                    rssBytes: UInt64(ProcessResources.residentBytes ?? 0), queueDepth: UInt64(pending.count - pendingHead))
                 _ = try control.send(WireCodec.encode(.stats(stats)), dontWait: true)
                 let split = time.stages.map { "\($0.name) \(Int(($0.seconds / max(dt, 1e-9) * 100).rounded()))%" }.joined(separator: " ")
                 logger.info("""

@@ -66,8 +66,11 @@ public final class ControlService: Sendable {
                 if error.isContextTerminated { return }
                 throw error
             }
+            let now = state.now
+            let updates = state.updates.load(ordering: .relaxed)
+            state.shared.withLock { $0.history.record(time: now, steps: $0.stepsReceived, updates: updates) }
             guard let frames else {
-                state.shared.withLock { _ = $0.peers.expire(now: state.now) }
+                state.shared.withLock { _ = $0.peers.expire(now: now) }
                 continue
             }
             guard frames.count == 2 else {
@@ -131,9 +134,62 @@ public final class ControlService: Sendable {
             return nil
         case .weightsRequest:
             return nil
-        case .experience, .weights, .helloReply, .shutdown:
+        case .statusRequest:
+            return .statusReply(status(now: now))
+        case .experience, .weights, .helloReply, .shutdown, .statusReply:
             state.shared.withLock { $0.rejections.count("control_unexpected_\(message.kind)") }
             return nil
         }
+    }
+
+    /// The cluster as this learner sees it now, for `icrl top`.
+    func status(now: Double) -> ClusterStatus {
+        let updates = state.updates.load(ordering: .relaxed)
+        let interval = Double(heartbeatIntervalMilliseconds) / 1000
+        var status = state.shared.withLock { s -> ClusterStatus in
+            let version = s.weightsVersion
+            let actors = s.peers.peers.values.sorted { $0.actorID < $1.actorID }.map { peer -> ActorStatus in
+                let silent = max(0, now - peer.lastSeen)
+                let state: ActorStatus.State = !peer.alive ? .dead : silent > 2 * interval ? .stale : .live
+                var episodesPerSecond = 0.0
+                if let stats = peer.stats, let before = peer.previousStats, peer.statsTime > peer.previousStatsTime {
+                    episodesPerSecond = Double(stats.episodes &- before.episodes) / (peer.statsTime - peer.previousStatsTime)
+                }
+                var time: [String: Double] = [:]
+                if let split = peer.stats?.time, split.wall > 0 {
+                    for (name, seconds) in split.stages { time[name] = min(1, seconds / split.wall) }
+                }
+                return ActorStatus(
+                    actorID: peer.actorID, host: peer.host, pid: peer.pid, state: state, secondsSinceSeen: silent,
+                    envStepsPerSecond: peer.stats?.envStepsPerSecond ?? 0, episodesPerSecond: episodesPerSecond,
+                    success: peer.stats.map { $0.episodes > 0 ? Double($0.successes) / Double($0.episodes) : 0 } ?? 0,
+                    policyVersion: peer.policyVersion, policyLag: version > peer.policyVersion ? version - peer.policyVersion : 0,
+                    queueDepth: peer.stats?.queueDepth ?? 0, rssBytes: peer.stats?.rssBytes ?? 0, time: time,
+                    stepsReceived: UInt64(max(0, peer.stepsReceived)))
+            }
+            let r10 = s.history.rate(over: 10), r60 = s.history.rate(over: 60), r300 = s.history.rate(over: 300)
+            return ClusterStatus(
+                learnerID: learnerID, elapsedSeconds: now, updates: UInt64(max(0, updates)), updatesPerSecond: r10.updates,
+                envStepsPerSecond10s: r10.steps, envStepsPerSecond60s: r60.steps, envStepsPerSecond300s: r300.steps,
+                replaySteps: UInt64(s.replay.storedSteps), replayCapacity: UInt64(s.replay.capacitySteps),
+                rejections: UInt64(s.rejections.total), rssBytes: UInt64(ProcessResources.residentBytes ?? 0),
+                weightsVersion: version, envSteps: UInt64(max(0, s.stepsReceived)), actors: actors)
+        }
+        let live = status.actors.filter { $0.state == .live }
+        if !live.isEmpty {
+            let lags = live.map(\.policyLag)
+            status.policyLagMin = lags.min() ?? 0
+            status.policyLagMax = lags.max() ?? 0
+            status.policyLagAvg = Double(lags.reduce(0, +)) / Double(lags.count)
+            let rates = live.map(\.envStepsPerSecond).sorted()
+            let median = rates[rates.count / 2]
+            // A lone actor has nobody to lag behind.
+            if live.count >= 2 {
+                for i in status.actors.indices where status.actors[i].state == .live {
+                    status.actors[i].straggler = status.actors[i].envStepsPerSecond < 0.5 * median
+                }
+            }
+        }
+        return status
     }
 }

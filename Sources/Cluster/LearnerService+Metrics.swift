@@ -117,6 +117,7 @@ extension LearnerService {
             "replay/steps": Double(snapshot.replay.storedSteps),
             "replay/trials": Double(snapshot.replay.trialCount),
             "replay/completed_trials": Double(snapshot.replay.completedTrials),
+            "replay/fill": Double(snapshot.replay.storedSteps) / Double(max(1, snapshot.replay.capacitySteps)),
             "actors/live": Double(snapshot.peers.liveCount),
             "actors/deaths": Double(snapshot.peers.deaths),
             "actors/rejoins": Double(snapshot.peers.rejoins),
@@ -164,6 +165,10 @@ extension LearnerService {
         let timing = timingMetrics(window, dt: dt, peers: snapshot.peers)
         m.merge(timing.metrics) { a, _ in a }
         metrics.write(m, step: learner.updates)
+        if let metricsServer {
+            prometheus.update(m)
+            metricsServer.publish(prometheus.render())
+        }
         let success = m["charts/success_model"].map { String(format: "%.2f", $0) } ?? "-"
         let loss = m["losses/td"].map { String(format: "%.4f", $0) } ?? "-"
         logger.info("""

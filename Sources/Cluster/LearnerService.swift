@@ -38,6 +38,11 @@ public final class LearnerService {
         public var learnerID: String
         /// Encrypt and authenticate every connection with CURVE, admitting only listed actors.
         public var curve: CurveServerSettings?
+        /// Serve Prometheus metrics on this TCP port (`GET /metrics`); nil serves none.
+        public var metricsPort: Int?
+        /// Address the metrics port listens on: loopback by default, `0.0.0.0` for a
+        /// Prometheus on another host (a Kubernetes scrape).
+        public var metricsHost = "127.0.0.1"
 
         public init(endpoints: Endpoints, runFolder: URL?, config: RunConfig, learnerID: String) {
             self.endpoints = endpoints
@@ -52,6 +57,9 @@ public final class LearnerService {
     public let state: LearnerState
     let logger: Logger
     let metrics: MetricsLog
+    /// Every metrics line as Prometheus series, served by `metricsServer` when it runs.
+    let prometheus = PrometheusExporter()
+    var metricsServer: MetricsHTTPServer?
     var rng: Xoshiro256
     let context: ZMQContext
     /// Admits listed CURVE keys (nil without CURVE); its counts go to the metrics.
@@ -198,6 +206,28 @@ public final class LearnerService {
         try publisher.bind(options.endpoints.weights)
         let weightsEndpoint = try publisher.lastEndpoint
         bound.set("weights", weightsEndpoint)
+        if let port = options.metricsPort {
+            do {
+                metricsServer = try MetricsHTTPServer(host: options.metricsHost, port: port, logger: logger)
+            } catch {
+                control.requestShutdown(reason: "learner could not start")
+                state.stopping.store(true, ordering: .relaxed)
+                publisher.close()
+                context.shutdown()
+                for thread in threads { thread.join() }
+                throw error
+            }
+            bound.set("metrics", "http://\(metricsServer!.address)/metrics")
+        }
+        if let folder = options.runFolder {
+            // Where monitors find this learner (`icrl top RUN_FOLDER`).
+            var record: [String: Any] = bound.all.mapValues { $0 as Any }
+            record["pid"] = Int(getpid())
+            record["learner_id"] = options.learnerID
+            if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]) {
+                try? data.write(to: folder.appendingPathComponent("learner.json"), options: .atomic)
+            }
+        }
         logger.info("learner \(options.learnerID) listening: \(bound.all.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         logger.info("model \(learner.online.parameterCount) parameters, fingerprint \(String(config.fingerprint, radix: 16))")
         logger.info("\(memoryBudget.description)")
@@ -205,6 +235,7 @@ public final class LearnerService {
         let clock = ContinuousClock()
         let start = clock.now
         var window = MetricsWindow(start: 0, updates: learner.updates)
+        state.updates.store(learner.updates, ordering: .relaxed)
         var lastMetrics = 0.0
         var lastCheckpoint = 0.0
         while !stop.load(ordering: .relaxed) {
@@ -226,6 +257,7 @@ public final class LearnerService {
             if sampled {
                 window.time(.sample, since: sampleStart, clock: clock)
                 let stats = learner.trainOnSampledBatch()
+                state.updates.store(learner.updates, ordering: .relaxed)
                 window.add(stats)
                 state.ingestBudget.add(stepsPerUpdate, ordering: .relaxed)
                 if learner.updates % config.broadcastEvery == 0 {
@@ -268,6 +300,7 @@ public final class LearnerService {
         Thread.sleep(forTimeInterval: 0.3)
         state.stopping.store(true, ordering: .relaxed)
         publisher.close()
+        metricsServer?.stop()
         context.shutdown()
         for thread in threads { thread.join() }
         logger.info("learner stopped after \(learner.updates) updates")

@@ -32,6 +32,9 @@ public final class LearnerState: Sendable {
         /// away, or a frame over ZMQ_MAXMSGSIZE (libzmq drops the connection it came on).
         public var connectionsAccepted = 0
         public var connectionsDropped = 0
+        /// Once a second: (seconds, steps accepted, updates), the last 5 minutes, for
+        /// monitors' rates over 10 s, 60 s and 5 min.
+        public var history = ThroughputHistory()
     }
 
     public let shared: Mutex<Shared>
@@ -44,6 +47,8 @@ public final class LearnerState: Sendable {
     public let stepsAccepted = Atomic<Int>(0)
     /// Set when the learner is stopping, so a throttled ingest loop returns.
     public let stopping = Atomic<Bool>(false)
+    /// Updates the trainer has made (its `learner.updates`, readable from other threads).
+    public let updates = Atomic<Int>(0)
     /// Nanoseconds the ingest thread spent decoding, validating and storing frames.
     public let ingestNanoseconds = Atomic<Int>(0)
     /// Monotonic clock origin for peer timestamps.

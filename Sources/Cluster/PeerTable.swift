@@ -12,8 +12,12 @@ public struct PeerTable: Sendable {
         /// Seconds (monotonic clock) when the peer was last heard from.
         public var lastSeen: Double
         public var alive: Bool
-        /// Most recent statistics the actor reported.
+        /// Most recent statistics the actor reported, and when (monotonic seconds).
         public var stats: ActorStats?
+        public var statsTime: Double = 0
+        /// The statistics before those, for rates between the two.
+        public var previousStats: ActorStats?
+        public var previousStatsTime: Double = 0
         /// Policy version of the newest experience received from it.
         public var policyVersion: UInt64
         /// Environment steps accepted from it (this incarnation).
@@ -54,8 +58,12 @@ public struct PeerTable: Sendable {
 
     public mutating func record(_ stats: ActorStats, now: Double) {
         seen(stats.actorID, incarnation: stats.incarnation, now: now)
-        if peers[stats.actorID]?.incarnation == stats.incarnation {
-            peers[stats.actorID]?.stats = stats
+        if var peer = peers[stats.actorID], peer.incarnation == stats.incarnation {
+            peer.previousStats = peer.stats
+            peer.previousStatsTime = peer.statsTime
+            peer.stats = stats
+            peer.statsTime = now
+            peers[stats.actorID] = peer
         }
     }
 

@@ -412,6 +412,141 @@ void   icrl__shutdown__free_unpacked
   assert(message->base.descriptor == &icrl__shutdown__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   icrl__status_request__init
+                     (Icrl__StatusRequest         *message)
+{
+  static const Icrl__StatusRequest init_value = ICRL__STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t icrl__status_request__get_packed_size
+                     (const Icrl__StatusRequest *message)
+{
+  assert(message->base.descriptor == &icrl__status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t icrl__status_request__pack
+                     (const Icrl__StatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &icrl__status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t icrl__status_request__pack_to_buffer
+                     (const Icrl__StatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &icrl__status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Icrl__StatusRequest *
+       icrl__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Icrl__StatusRequest *)
+     protobuf_c_message_unpack (&icrl__status_request__descriptor,
+                                allocator, len, data);
+}
+void   icrl__status_request__free_unpacked
+                     (Icrl__StatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &icrl__status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   icrl__actor_status__init
+                     (Icrl__ActorStatus         *message)
+{
+  static const Icrl__ActorStatus init_value = ICRL__ACTOR_STATUS__INIT;
+  *message = init_value;
+}
+size_t icrl__actor_status__get_packed_size
+                     (const Icrl__ActorStatus *message)
+{
+  assert(message->base.descriptor == &icrl__actor_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t icrl__actor_status__pack
+                     (const Icrl__ActorStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &icrl__actor_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t icrl__actor_status__pack_to_buffer
+                     (const Icrl__ActorStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &icrl__actor_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Icrl__ActorStatus *
+       icrl__actor_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Icrl__ActorStatus *)
+     protobuf_c_message_unpack (&icrl__actor_status__descriptor,
+                                allocator, len, data);
+}
+void   icrl__actor_status__free_unpacked
+                     (Icrl__ActorStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &icrl__actor_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   icrl__status_reply__init
+                     (Icrl__StatusReply         *message)
+{
+  static const Icrl__StatusReply init_value = ICRL__STATUS_REPLY__INIT;
+  *message = init_value;
+}
+size_t icrl__status_reply__get_packed_size
+                     (const Icrl__StatusReply *message)
+{
+  assert(message->base.descriptor == &icrl__status_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t icrl__status_reply__pack
+                     (const Icrl__StatusReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &icrl__status_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t icrl__status_reply__pack_to_buffer
+                     (const Icrl__StatusReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &icrl__status_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Icrl__StatusReply *
+       icrl__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Icrl__StatusReply *)
+     protobuf_c_message_unpack (&icrl__status_reply__descriptor,
+                                allocator, len, data);
+}
+void   icrl__status_reply__free_unpacked
+                     (Icrl__StatusReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &icrl__status_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   icrl__envelope__init
                      (Icrl__Envelope         *message)
 {
@@ -1153,7 +1288,7 @@ const ProtobufCMessageDescriptor icrl__heartbeat__descriptor =
   (ProtobufCMessageInit) icrl__heartbeat__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor icrl__stats__field_descriptors[15] =
+static const ProtobufCFieldDescriptor icrl__stats__field_descriptors[17] =
 {
   {
     "actor_id",
@@ -1335,6 +1470,30 @@ static const ProtobufCFieldDescriptor icrl__stats__field_descriptors[15] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rss_bytes",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, rss_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queue_depth",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__Stats, queue_depth),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned icrl__stats__field_indices_by_name[] = {
   0,   /* field[0] = actor_id */
@@ -1348,6 +1507,8 @@ static const unsigned icrl__stats__field_indices_by_name[] = {
   1,   /* field[1] = incarnation */
   6,   /* field[6] = inference_ms */
   11,   /* field[11] = inference_s */
+  16,   /* field[16] = queue_depth */
+  15,   /* field[15] = rss_bytes */
   12,   /* field[12] = send_s */
   4,   /* field[4] = successes */
   9,   /* field[9] = wall_s */
@@ -1356,7 +1517,7 @@ static const unsigned icrl__stats__field_indices_by_name[] = {
 static const ProtobufCIntRange icrl__stats__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor icrl__stats__descriptor =
 {
@@ -1366,7 +1527,7 @@ const ProtobufCMessageDescriptor icrl__stats__descriptor =
   "Icrl__Stats",
   "icrl",
   sizeof(Icrl__Stats),
-  15,
+  17,
   icrl__stats__field_descriptors,
   icrl__stats__field_indices_by_name,
   1,  icrl__stats__number_ranges,
@@ -1411,7 +1572,564 @@ const ProtobufCMessageDescriptor icrl__shutdown__descriptor =
   (ProtobufCMessageInit) icrl__shutdown__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor icrl__envelope__field_descriptors[9] =
+static const ProtobufCFieldDescriptor icrl__status_request__field_descriptors[1] =
+{
+  {
+    "client",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusRequest, client),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned icrl__status_request__field_indices_by_name[] = {
+  0,   /* field[0] = client */
+};
+static const ProtobufCIntRange icrl__status_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor icrl__status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "icrl.StatusRequest",
+  "StatusRequest",
+  "Icrl__StatusRequest",
+  "icrl",
+  sizeof(Icrl__StatusRequest),
+  1,
+  icrl__status_request__field_descriptors,
+  icrl__status_request__field_indices_by_name,
+  1,  icrl__status_request__number_ranges,
+  (ProtobufCMessageInit) icrl__status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor icrl__actor_status__field_descriptors[19] =
+{
+  {
+    "actor_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, actor_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "host",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, host),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pid",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, pid),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seconds_since_seen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, seconds_since_seen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_steps_per_second",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, env_steps_per_second),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "episodes_per_second",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, episodes_per_second),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "success",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, success),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_version",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, policy_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_lag",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, policy_lag),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "queue_depth",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, queue_depth),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rss_bytes",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, rss_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_share",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, env_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inference_share",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, inference_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "send_share",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, send_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "backpressure_share",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, backpressure_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weights_share",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, weights_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "steps_received",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, steps_received),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "straggler",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__ActorStatus, straggler),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned icrl__actor_status__field_indices_by_name[] = {
+  0,   /* field[0] = actor_id */
+  15,   /* field[15] = backpressure_share */
+  12,   /* field[12] = env_share */
+  5,   /* field[5] = env_steps_per_second */
+  6,   /* field[6] = episodes_per_second */
+  1,   /* field[1] = host */
+  13,   /* field[13] = inference_share */
+  2,   /* field[2] = pid */
+  9,   /* field[9] = policy_lag */
+  8,   /* field[8] = policy_version */
+  10,   /* field[10] = queue_depth */
+  11,   /* field[11] = rss_bytes */
+  4,   /* field[4] = seconds_since_seen */
+  14,   /* field[14] = send_share */
+  3,   /* field[3] = state */
+  17,   /* field[17] = steps_received */
+  18,   /* field[18] = straggler */
+  7,   /* field[7] = success */
+  16,   /* field[16] = weights_share */
+};
+static const ProtobufCIntRange icrl__actor_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 19 }
+};
+const ProtobufCMessageDescriptor icrl__actor_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "icrl.ActorStatus",
+  "ActorStatus",
+  "Icrl__ActorStatus",
+  "icrl",
+  sizeof(Icrl__ActorStatus),
+  19,
+  icrl__actor_status__field_descriptors,
+  icrl__actor_status__field_indices_by_name,
+  1,  icrl__actor_status__number_ranges,
+  (ProtobufCMessageInit) icrl__actor_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor icrl__status_reply__field_descriptors[17] =
+{
+  {
+    "learner_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, learner_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "elapsed_s",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, elapsed_s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updates",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, updates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updates_per_second",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, updates_per_second),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_steps_per_second_10s",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, env_steps_per_second_10s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_steps_per_second_60s",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, env_steps_per_second_60s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_steps_per_second_300s",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, env_steps_per_second_300s),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replay_steps",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, replay_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replay_capacity",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, replay_capacity),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_lag_min",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, policy_lag_min),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_lag_avg",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, policy_lag_avg),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy_lag_max",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, policy_lag_max),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rejections",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, rejections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rss_bytes",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, rss_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weights_version",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, weights_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_steps",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__StatusReply, env_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actors",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Icrl__StatusReply, n_actors),
+    offsetof(Icrl__StatusReply, actors),
+    &icrl__actor_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned icrl__status_reply__field_indices_by_name[] = {
+  16,   /* field[16] = actors */
+  1,   /* field[1] = elapsed_s */
+  15,   /* field[15] = env_steps */
+  4,   /* field[4] = env_steps_per_second_10s */
+  6,   /* field[6] = env_steps_per_second_300s */
+  5,   /* field[5] = env_steps_per_second_60s */
+  0,   /* field[0] = learner_id */
+  10,   /* field[10] = policy_lag_avg */
+  11,   /* field[11] = policy_lag_max */
+  9,   /* field[9] = policy_lag_min */
+  12,   /* field[12] = rejections */
+  8,   /* field[8] = replay_capacity */
+  7,   /* field[7] = replay_steps */
+  13,   /* field[13] = rss_bytes */
+  2,   /* field[2] = updates */
+  3,   /* field[3] = updates_per_second */
+  14,   /* field[14] = weights_version */
+};
+static const ProtobufCIntRange icrl__status_reply__number_ranges[2 + 1] =
+{
+  { 1, 0 },
+  { 20, 16 },
+  { 0, 17 }
+};
+const ProtobufCMessageDescriptor icrl__status_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "icrl.StatusReply",
+  "StatusReply",
+  "Icrl__StatusReply",
+  "icrl",
+  sizeof(Icrl__StatusReply),
+  17,
+  icrl__status_reply__field_descriptors,
+  icrl__status_reply__field_indices_by_name,
+  2,  icrl__status_reply__number_ranges,
+  (ProtobufCMessageInit) icrl__status_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor icrl__envelope__field_descriptors[11] =
 {
   {
     "schema_version",
@@ -1521,6 +2239,30 @@ static const ProtobufCFieldDescriptor icrl__envelope__field_descriptors[9] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "status_request",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Icrl__Envelope, body_case),
+    offsetof(Icrl__Envelope, status_request),
+    &icrl__status_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status_reply",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Icrl__Envelope, body_case),
+    offsetof(Icrl__Envelope, status_reply),
+    &icrl__status_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned icrl__envelope__field_indices_by_name[] = {
   1,   /* field[1] = experience */
@@ -1530,6 +2272,8 @@ static const unsigned icrl__envelope__field_indices_by_name[] = {
   0,   /* field[0] = schema_version */
   8,   /* field[8] = shutdown */
   7,   /* field[7] = stats */
+  10,   /* field[10] = status_reply */
+  9,   /* field[9] = status_request */
   2,   /* field[2] = weights */
   5,   /* field[5] = weights_request */
 };
@@ -1537,7 +2281,7 @@ static const ProtobufCIntRange icrl__envelope__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 10, 1 },
-  { 0, 9 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor icrl__envelope__descriptor =
 {
@@ -1547,7 +2291,7 @@ const ProtobufCMessageDescriptor icrl__envelope__descriptor =
   "Icrl__Envelope",
   "icrl",
   sizeof(Icrl__Envelope),
-  9,
+  11,
   icrl__envelope__field_descriptors,
   icrl__envelope__field_indices_by_name,
   2,  icrl__envelope__number_ranges,

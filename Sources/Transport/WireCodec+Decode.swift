@@ -58,9 +58,14 @@ extension WireCodec {
                 episodes: c.episodes, successes: c.successes, envStepsPerSecond: c.env_steps_per_second,
                 inferenceMilliseconds: c.inference_ms, chunksSent: c.chunks_sent, chunksDropped: c.chunks_dropped,
                 time: ActorTimeSplit(wall: c.wall_s, env: c.env_s, inference: c.inference_s, send: c.send_s,
-                                     backpressure: c.backpressure_s, weights: c.weights_s)))
+                                     backpressure: c.backpressure_s, weights: c.weights_s),
+                rssBytes: c.rss_bytes, queueDepth: c.queue_depth))
         case ICRL__ENVELOPE__BODY_SHUTDOWN:
             return .shutdown(reason: string(e.shutdown.pointee.reason))
+        case ICRL__ENVELOPE__BODY_STATUS_REQUEST:
+            return .statusRequest(client: string(e.status_request.pointee.client))
+        case ICRL__ENVELOPE__BODY_STATUS_REPLY:
+            return .statusReply(try status(e.status_reply.pointee))
         default:
             throw .missingBody
         }
@@ -105,6 +110,32 @@ extension WireCodec {
             rewards: array(c.rewards, c.n_rewards),
             nextObservations: array(c.next_observations, c.n_next_observations),
             flags: array(c.flags, c.n_flags))
+    }
+
+    private static func status(_ c: Icrl__StatusReply) throws(WireDecodeError) -> ClusterStatus {
+        var actors: [ActorStatus] = []
+        for i in 0..<c.n_actors {
+            guard let a = c.actors[i]?.pointee else { continue }
+            let stateName = string(a.state)
+            guard let state = ActorStatus.State(rawValue: stateName) else {
+                throw .invalidField(name: "actors.state", detail: "unknown state '\(stateName)'")
+            }
+            actors.append(ActorStatus(
+                actorID: string(a.actor_id), host: string(a.host), pid: a.pid, state: state,
+                secondsSinceSeen: a.seconds_since_seen, envStepsPerSecond: a.env_steps_per_second,
+                episodesPerSecond: a.episodes_per_second, success: a.success, policyVersion: a.policy_version,
+                policyLag: a.policy_lag, queueDepth: a.queue_depth, rssBytes: a.rss_bytes,
+                time: ["env": a.env_share, "inference": a.inference_share, "send": a.send_share,
+                       "backpressure": a.backpressure_share, "weights": a.weights_share],
+                stepsReceived: a.steps_received, straggler: a.straggler != 0))
+        }
+        return ClusterStatus(
+            learnerID: string(c.learner_id), elapsedSeconds: c.elapsed_s, updates: c.updates,
+            updatesPerSecond: c.updates_per_second, envStepsPerSecond10s: c.env_steps_per_second_10s,
+            envStepsPerSecond60s: c.env_steps_per_second_60s, envStepsPerSecond300s: c.env_steps_per_second_300s,
+            replaySteps: c.replay_steps, replayCapacity: c.replay_capacity, policyLagMin: c.policy_lag_min,
+            policyLagAvg: c.policy_lag_avg, policyLagMax: c.policy_lag_max, rejections: c.rejections,
+            rssBytes: c.rss_bytes, weightsVersion: c.weights_version, envSteps: c.env_steps, actors: actors)
     }
 
     private static func weights(_ c: Icrl__Weights) throws(WireDecodeError) -> WeightsMessage {

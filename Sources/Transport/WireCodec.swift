@@ -71,6 +71,8 @@ public enum WireCodec {
             c.pointee.weights_s = stats.time.weights
             c.pointee.chunks_sent = stats.chunksSent
             c.pointee.chunks_dropped = stats.chunksDropped
+            c.pointee.rss_bytes = stats.rssBytes
+            c.pointee.queue_depth = stats.queueDepth
             envelope.body_case = ICRL__ENVELOPE__BODY_STATS
             envelope.stats = c
         case .shutdown(let reason):
@@ -79,6 +81,15 @@ public enum WireCodec {
             c.pointee.reason = arena.cString(reason)
             envelope.body_case = ICRL__ENVELOPE__BODY_SHUTDOWN
             envelope.shutdown = c
+        case .statusRequest(let client):
+            let c = arena.allocate(Icrl__StatusRequest.self, count: 1)
+            icrl__status_request__init(c)
+            c.pointee.client = arena.cString(client)
+            envelope.body_case = ICRL__ENVELOPE__BODY_STATUS_REQUEST
+            envelope.status_request = c
+        case .statusReply(let status):
+            envelope.body_case = ICRL__ENVELOPE__BODY_STATUS_REPLY
+            envelope.status_reply = cStruct(status, arena)
         }
         return pack(&envelope)
     }
@@ -90,6 +101,55 @@ public enum WireCodec {
             count = icrl__envelope__pack(&envelope, buffer.baseAddress)
             precondition(count == size, "protobuf-c packed \(count) bytes, expected \(size)")
         }
+    }
+
+    private static func cStruct(_ status: ClusterStatus, _ arena: CArena) -> UnsafeMutablePointer<Icrl__StatusReply> {
+        let c = arena.allocate(Icrl__StatusReply.self, count: 1)
+        icrl__status_reply__init(c)
+        c.pointee.learner_id = arena.cString(status.learnerID)
+        c.pointee.elapsed_s = status.elapsedSeconds
+        c.pointee.updates = status.updates
+        c.pointee.updates_per_second = status.updatesPerSecond
+        c.pointee.env_steps_per_second_10s = status.envStepsPerSecond10s
+        c.pointee.env_steps_per_second_60s = status.envStepsPerSecond60s
+        c.pointee.env_steps_per_second_300s = status.envStepsPerSecond300s
+        c.pointee.replay_steps = status.replaySteps
+        c.pointee.replay_capacity = status.replayCapacity
+        c.pointee.policy_lag_min = status.policyLagMin
+        c.pointee.policy_lag_avg = status.policyLagAvg
+        c.pointee.policy_lag_max = status.policyLagMax
+        c.pointee.rejections = status.rejections
+        c.pointee.rss_bytes = status.rssBytes
+        c.pointee.weights_version = status.weightsVersion
+        c.pointee.env_steps = status.envSteps
+        let actors = arena.allocate(UnsafeMutablePointer<Icrl__ActorStatus>?.self, count: status.actors.count)
+        for (i, actor) in status.actors.enumerated() {
+            let a = arena.allocate(Icrl__ActorStatus.self, count: 1)
+            icrl__actor_status__init(a)
+            a.pointee.actor_id = arena.cString(actor.actorID)
+            a.pointee.host = arena.cString(actor.host)
+            a.pointee.pid = actor.pid
+            a.pointee.state = arena.cString(actor.state.rawValue)
+            a.pointee.seconds_since_seen = actor.secondsSinceSeen
+            a.pointee.env_steps_per_second = actor.envStepsPerSecond
+            a.pointee.episodes_per_second = actor.episodesPerSecond
+            a.pointee.success = actor.success
+            a.pointee.policy_version = actor.policyVersion
+            a.pointee.policy_lag = actor.policyLag
+            a.pointee.queue_depth = actor.queueDepth
+            a.pointee.rss_bytes = actor.rssBytes
+            a.pointee.env_share = actor.time["env"] ?? 0
+            a.pointee.inference_share = actor.time["inference"] ?? 0
+            a.pointee.send_share = actor.time["send"] ?? 0
+            a.pointee.backpressure_share = actor.time["backpressure"] ?? 0
+            a.pointee.weights_share = actor.time["weights"] ?? 0
+            a.pointee.steps_received = actor.stepsReceived
+            a.pointee.straggler = actor.straggler ? 1 : 0
+            actors[i] = a
+        }
+        c.pointee.n_actors = status.actors.count
+        c.pointee.actors = actors
+        return c
     }
 
     private static func cStruct(_ weights: WeightsMessage, _ arena: CArena) -> UnsafeMutablePointer<Icrl__Weights> {

@@ -160,13 +160,18 @@ public struct ActorStats: Sendable, Equatable {
     public var chunksDropped: UInt64
     /// Where the actor's time went since its previous stats.
     public var time: ActorTimeSplit
+    /// The actor process's resident memory, and encoded chunks waiting to be sent.
+    public var rssBytes: UInt64
+    public var queueDepth: UInt64
 
     public init(
         actorID: String, incarnation: UInt64, envSteps: UInt64, episodes: UInt64, successes: UInt64,
         envStepsPerSecond: Double, inferenceMilliseconds: Double, chunksSent: UInt64, chunksDropped: UInt64,
-        time: ActorTimeSplit = ActorTimeSplit()
+        time: ActorTimeSplit = ActorTimeSplit(), rssBytes: UInt64 = 0, queueDepth: UInt64 = 0
     ) {
         self.time = time
+        self.rssBytes = rssBytes
+        self.queueDepth = queueDepth
         self.actorID = actorID
         self.incarnation = incarnation
         self.envSteps = envSteps
@@ -221,6 +226,9 @@ public enum WireMessage: Sendable, Equatable {
     case heartbeat(Heartbeat)
     case stats(ActorStats)
     case shutdown(reason: String)
+    /// A monitor asks the learner for `statusReply` (`icrl.StatusRequest`).
+    case statusRequest(client: String)
+    case statusReply(ClusterStatus)
 
     /// Short name for logs and rejection counters.
     public var kind: String {
@@ -233,6 +241,8 @@ public enum WireMessage: Sendable, Equatable {
         case .heartbeat: "heartbeat"
         case .stats: "stats"
         case .shutdown: "shutdown"
+        case .statusRequest: "status_request"
+        case .statusReply: "status_reply"
         }
     }
 }

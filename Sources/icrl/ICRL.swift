@@ -25,6 +25,7 @@ struct ICRL: ParsableCommand {
             MapsCommand.self,
             EvalCommand.self,
             PlayCommand.self,
+            TopCommand.self,
             TrajectoriesCommand.self,
             ConfigCommand.self,
             LSACommand.self,

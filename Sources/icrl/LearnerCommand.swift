@@ -51,6 +51,8 @@ struct LearnerCommand: ParsableCommand {
 
     @OptionGroup(title: "Warm start") var warmStart: WarmStartOptions
 
+    @OptionGroup(title: "Monitoring") var monitoring: MonitoringOptions
+
     @Option(help: "Train from this experience file (written by icrl collect) instead of, or before, live actors.")
     var dataset: String?
 
@@ -98,6 +100,8 @@ struct LearnerCommand: ParsableCommand {
         options.initCheckpoint = warmStart.checkpoint.map { URL(fileURLWithPath: $0) }
         options.initKeepsOptimizer = warmStart.optimizer == "keep"
         options.curve = try curve.settings()
+        options.metricsPort = monitoring.metricsPort
+        options.metricsHost = monitoring.metricsHost
         let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
         try service.run(stop: stopRequested)
     }

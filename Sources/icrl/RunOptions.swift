@@ -1,6 +1,7 @@
 import ArgumentParser
 import DQN
 import Foundation
+import NN
 
 /// Which configuration a run uses: a preset, a JSON file, or a preset with a few overrides.
 struct RunConfigOptions: ParsableArguments {
@@ -8,7 +9,7 @@ struct RunConfigOptions: ParsableArguments {
                                discussion: "paper: the paper's settings as far as they transfer; best: our recipe; smoke: one fixed 4x4 map, tiny model."))
     var preset: String = RunConfig.Preset.best.rawValue
 
-    @Option(help: "A run config JSON file (as written to a run folder's config.json); overrides --preset.")
+    @Option(help: "A run config JSON file (as written to a run folder's config.json), or a checkpoint (.safetensors) whose stored config to reuse; overrides --preset.")
     var config: String?
 
     @Option(help: "Random seed of the run (model initialisation, sampling).")
@@ -18,7 +19,14 @@ struct RunConfigOptions: ParsableArguments {
         var run: RunConfig
         if let path = config {
             do {
-                run = try RunConfig.from(json: String(contentsOfFile: path, encoding: .utf8))
+                if path.hasSuffix(".safetensors") {
+                    guard let json = try Checkpoint.info(at: URL(fileURLWithPath: path)).extra["run_config"] else {
+                        throw ValidationError("\(path) has no run_config metadata: it was not written by icrl learner")
+                    }
+                    run = try RunConfig.from(json: json)
+                } else {
+                    run = try RunConfig.from(json: String(contentsOfFile: path, encoding: .utf8))
+                }
             } catch {
                 throw ValidationError("cannot read run config \(path): \(error)")
             }
@@ -58,5 +66,30 @@ struct WarmStartOptions: ParsableArguments {
     var arguments: [String] {
         guard let checkpoint else { return [] }
         return ["--init", URL(fileURLWithPath: checkpoint).path, "--init-optimizer", optimizer]
+    }
+}
+
+/// `--metrics-port`, `--metrics-host`: Prometheus metrics from the learner.
+struct MonitoringOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics at http://HOST:PORT/metrics (text format 0.0.4): counters for env steps, updates, episodes, chunks and rejections, gauges for rates, policy lag, replay fill, live actors and memory.",
+        valueName: "port"))
+    var metricsPort: Int?
+
+    @Option(help: ArgumentHelp(
+        "Address the metrics port listens on: loopback by default; 0.0.0.0 lets a Prometheus on another host scrape it.",
+        valueName: "ipv4"))
+    var metricsHost = "127.0.0.1"
+
+    func validate() throws {
+        if let metricsPort, !(1...65_535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be in 1...65535, not \(metricsPort)")
+        }
+    }
+
+    /// The same flags, for a learner process `icrl train` starts.
+    var arguments: [String] {
+        guard let metricsPort else { return [] }
+        return ["--metrics-port", String(metricsPort), "--metrics-host", metricsHost]
     }
 }

@@ -40,6 +40,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup(title: "Warm start") var warmStart: WarmStartOptions
 
+    @OptionGroup(title: "Monitoring") var monitoring: MonitoringOptions
+
     func validate() throws {
         guard (0...64).contains(actors) else { throw ValidationError("--actors must be in 0...64") }
         guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
@@ -53,7 +55,7 @@ struct TrainCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let configURL = folder.appendingPathComponent("requested-config.json")
         try Data(config.json().utf8).write(to: configURL)
-        var learnerArguments = ["--config", configURL.path, "--minutes", String(minutes)] + warmStart.arguments
+        var learnerArguments = ["--config", configURL.path, "--minutes", String(minutes)] + warmStart.arguments + monitoring.arguments
         var actorArguments: [String] = []
         if curve {
             let keys = try Self.makeKeys(in: folder.appendingPathComponent("keys"))

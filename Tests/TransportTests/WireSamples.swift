@@ -19,6 +19,20 @@ enum WireSamples {
             WireTensor(name: "scalar", shape: [], values: [7]),
         ])
 
+    static let status = ClusterStatus(
+        learnerID: "node-1/4242", elapsedSeconds: 3_600.5, updates: 7_000, updatesPerSecond: 1.9,
+        envStepsPerSecond10s: 12_345, envStepsPerSecond60s: 12_000, envStepsPerSecond300s: 11_500,
+        replaySteps: 400_000, replayCapacity: 1_000_000, policyLagMin: 2, policyLagAvg: 5.5, policyLagMax: 9,
+        rejections: 3, rssBytes: 400 << 20, weightsVersion: 6_990, envSteps: .max,
+        actors: [
+            ActorStatus(actorID: "a0", host: "node-2", pid: 77, state: .live, secondsSinceSeen: 0.2, envStepsPerSecond: 6_100,
+                        episodesPerSecond: 24, success: 0.62, policyVersion: 6_980, policyLag: 10, queueDepth: 1, rssBytes: 210 << 20,
+                        time: ["env": 0.31, "inference": 0.45, "send": 0.03, "backpressure": 0.2, "weights": 0.01],
+                        stepsReceived: 1_000_000, straggler: false),
+            ActorStatus(actorID: "β", state: .dead, secondsSinceSeen: 30,
+                        time: ["env": 0, "inference": 0, "send": 0, "backpressure": 0, "weights": 0], straggler: true),
+        ])
+
     static let all: [WireMessage] = [
         .experience(chunk),
         .experience(ExperienceChunk(
@@ -31,7 +45,11 @@ enum WireSamples {
         .weightsRequest(WeightsRequest(actorID: "a", haveVersion: 0)),
         .heartbeat(Heartbeat(actorID: "a", incarnation: 1, unixTimeMilliseconds: 1_790_000_000_000, policyVersion: 5)),
         .stats(ActorStats(actorID: "a", incarnation: 1, envSteps: 1_000_000, episodes: 10, successes: 3, envStepsPerSecond: 12345.5, inferenceMilliseconds: 0.75, chunksSent: 99, chunksDropped: 1,
-                              time: ActorTimeSplit(wall: 5, env: 1.5, inference: 2.25, send: 0.125, backpressure: 1, weights: 0.0625))),
+                              time: ActorTimeSplit(wall: 5, env: 1.5, inference: 2.25, send: 0.125, backpressure: 1, weights: 0.0625),
+                              rssBytes: 212 << 20, queueDepth: 3)),
         .shutdown(reason: "training finished"),
+        .statusRequest(client: "icrl top"),
+        .statusReply(ClusterStatus()),
+        .statusReply(status),
     ]
 }

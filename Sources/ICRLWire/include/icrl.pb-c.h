@@ -24,6 +24,9 @@ typedef struct Icrl__WeightsRequest Icrl__WeightsRequest;
 typedef struct Icrl__Heartbeat Icrl__Heartbeat;
 typedef struct Icrl__Stats Icrl__Stats;
 typedef struct Icrl__Shutdown Icrl__Shutdown;
+typedef struct Icrl__StatusRequest Icrl__StatusRequest;
+typedef struct Icrl__ActorStatus Icrl__ActorStatus;
+typedef struct Icrl__StatusReply Icrl__StatusReply;
 typedef struct Icrl__Envelope Icrl__Envelope;
 
 
@@ -264,10 +267,21 @@ struct  Icrl__Stats
   double send_s;
   double backpressure_s;
   double weights_s;
+  /*
+   * For monitors (icrl top); added later, absent reads 0.
+   */
+  /*
+   * the actor process's resident memory
+   */
+  uint64_t rss_bytes;
+  /*
+   * encoded chunks waiting to be sent
+   */
+  uint64_t queue_depth;
 };
 #define ICRL__STATS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&icrl__stats__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Icrl__Shutdown
@@ -280,6 +294,123 @@ struct  Icrl__Shutdown
     , (char *)protobuf_c_empty_string }
 
 
+/*
+ * A monitor's question on the control socket (`icrl top`), answered at once with a
+ * StatusReply, even while the learner trains. Needs no hello.
+ */
+struct  Icrl__StatusRequest
+{
+  ProtobufCMessage base;
+  /*
+   * free text naming the monitor
+   */
+  char *client;
+};
+#define ICRL__STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&icrl__status_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * One actor as the learner sees it.
+ */
+struct  Icrl__ActorStatus
+{
+  ProtobufCMessage base;
+  char *actor_id;
+  char *host;
+  uint32_t pid;
+  /*
+   * "live", "stale" (silent > 2 heartbeat intervals) or "dead"
+   */
+  char *state;
+  double seconds_since_seen;
+  /*
+   * from its latest Stats
+   */
+  double env_steps_per_second;
+  /*
+   * between its last two Stats
+   */
+  double episodes_per_second;
+  /*
+   * its episodes that reached the goal, cumulative
+   */
+  double success;
+  /*
+   * weights version of its newest experience
+   */
+  uint64_t policy_version;
+  /*
+   * learner's weights version - policy_version
+   */
+  uint64_t policy_lag;
+  /*
+   * chunks waiting in its send queue
+   */
+  uint64_t queue_depth;
+  uint64_t rss_bytes;
+  /*
+   * Shares of its time in its latest Stats interval (each in [0, 1]).
+   */
+  double env_share;
+  double inference_share;
+  double send_share;
+  double backpressure_share;
+  double weights_share;
+  /*
+   * environment steps the learner accepted from it
+   */
+  uint64_t steps_received;
+  /*
+   * live, but under half the median actor's steps/s
+   */
+  protobuf_c_boolean straggler;
+};
+#define ICRL__ACTOR_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&icrl__actor_status__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Icrl__StatusReply
+{
+  ProtobufCMessage base;
+  char *learner_id;
+  double elapsed_s;
+  uint64_t updates;
+  /*
+   * over the last 10 s
+   */
+  double updates_per_second;
+  double env_steps_per_second_10s;
+  double env_steps_per_second_60s;
+  double env_steps_per_second_300s;
+  uint64_t replay_steps;
+  uint64_t replay_capacity;
+  /*
+   * over live actors
+   */
+  uint64_t policy_lag_min;
+  double policy_lag_avg;
+  uint64_t policy_lag_max;
+  /*
+   * refused messages and windows, all reasons
+   */
+  uint64_t rejections;
+  uint64_t rss_bytes;
+  uint64_t weights_version;
+  /*
+   * accepted since the learner started
+   */
+  uint64_t env_steps;
+  size_t n_actors;
+  Icrl__ActorStatus **actors;
+};
+#define ICRL__STATUS_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&icrl__status_reply__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL }
+
+
 typedef enum {
   ICRL__ENVELOPE__BODY__NOT_SET = 0,
   ICRL__ENVELOPE__BODY_EXPERIENCE = 10,
@@ -289,7 +420,9 @@ typedef enum {
   ICRL__ENVELOPE__BODY_WEIGHTS_REQUEST = 14,
   ICRL__ENVELOPE__BODY_HEARTBEAT = 15,
   ICRL__ENVELOPE__BODY_STATS = 16,
-  ICRL__ENVELOPE__BODY_SHUTDOWN = 17
+  ICRL__ENVELOPE__BODY_SHUTDOWN = 17,
+  ICRL__ENVELOPE__BODY_STATUS_REQUEST = 18,
+  ICRL__ENVELOPE__BODY_STATUS_REPLY = 19
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ICRL__ENVELOPE__BODY__CASE)
 } Icrl__Envelope__BodyCase;
 
@@ -307,6 +440,8 @@ struct  Icrl__Envelope
     Icrl__Heartbeat *heartbeat;
     Icrl__Stats *stats;
     Icrl__Shutdown *shutdown;
+    Icrl__StatusRequest *status_request;
+    Icrl__StatusReply *status_reply;
   };
 };
 #define ICRL__ENVELOPE__INIT \
@@ -485,6 +620,63 @@ Icrl__Shutdown *
 void   icrl__shutdown__free_unpacked
                      (Icrl__Shutdown *message,
                       ProtobufCAllocator *allocator);
+/* Icrl__StatusRequest methods */
+void   icrl__status_request__init
+                     (Icrl__StatusRequest         *message);
+size_t icrl__status_request__get_packed_size
+                     (const Icrl__StatusRequest   *message);
+size_t icrl__status_request__pack
+                     (const Icrl__StatusRequest   *message,
+                      uint8_t             *out);
+size_t icrl__status_request__pack_to_buffer
+                     (const Icrl__StatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Icrl__StatusRequest *
+       icrl__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   icrl__status_request__free_unpacked
+                     (Icrl__StatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Icrl__ActorStatus methods */
+void   icrl__actor_status__init
+                     (Icrl__ActorStatus         *message);
+size_t icrl__actor_status__get_packed_size
+                     (const Icrl__ActorStatus   *message);
+size_t icrl__actor_status__pack
+                     (const Icrl__ActorStatus   *message,
+                      uint8_t             *out);
+size_t icrl__actor_status__pack_to_buffer
+                     (const Icrl__ActorStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Icrl__ActorStatus *
+       icrl__actor_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   icrl__actor_status__free_unpacked
+                     (Icrl__ActorStatus *message,
+                      ProtobufCAllocator *allocator);
+/* Icrl__StatusReply methods */
+void   icrl__status_reply__init
+                     (Icrl__StatusReply         *message);
+size_t icrl__status_reply__get_packed_size
+                     (const Icrl__StatusReply   *message);
+size_t icrl__status_reply__pack
+                     (const Icrl__StatusReply   *message,
+                      uint8_t             *out);
+size_t icrl__status_reply__pack_to_buffer
+                     (const Icrl__StatusReply   *message,
+                      ProtobufCBuffer     *buffer);
+Icrl__StatusReply *
+       icrl__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   icrl__status_reply__free_unpacked
+                     (Icrl__StatusReply *message,
+                      ProtobufCAllocator *allocator);
 /* Icrl__Envelope methods */
 void   icrl__envelope__init
                      (Icrl__Envelope         *message);
@@ -533,6 +725,15 @@ typedef void (*Icrl__Stats_Closure)
 typedef void (*Icrl__Shutdown_Closure)
                  (const Icrl__Shutdown *message,
                   void *closure_data);
+typedef void (*Icrl__StatusRequest_Closure)
+                 (const Icrl__StatusRequest *message,
+                  void *closure_data);
+typedef void (*Icrl__ActorStatus_Closure)
+                 (const Icrl__ActorStatus *message,
+                  void *closure_data);
+typedef void (*Icrl__StatusReply_Closure)
+                 (const Icrl__StatusReply *message,
+                  void *closure_data);
 typedef void (*Icrl__Envelope_Closure)
                  (const Icrl__Envelope *message,
                   void *closure_data);
@@ -552,6 +753,9 @@ extern const ProtobufCMessageDescriptor icrl__weights_request__descriptor;
 extern const ProtobufCMessageDescriptor icrl__heartbeat__descriptor;
 extern const ProtobufCMessageDescriptor icrl__stats__descriptor;
 extern const ProtobufCMessageDescriptor icrl__shutdown__descriptor;
+extern const ProtobufCMessageDescriptor icrl__status_request__descriptor;
+extern const ProtobufCMessageDescriptor icrl__actor_status__descriptor;
+extern const ProtobufCMessageDescriptor icrl__status_reply__descriptor;
 extern const ProtobufCMessageDescriptor icrl__envelope__descriptor;
 
 PROTOBUF_C__END_DECLS
