@@ -18,7 +18,9 @@ cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; tmux kill-
 trap cleanup EXIT
 ok()   { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-port=46300; mport=46390
+# Below Linux's ephemeral range (32768-60999): a port a finished client left in TIME_WAIT
+# cannot be bound again.
+port=29300; mport=29390
 run="$work/run"; mkdir -p "$run"
 
 echo "== learner with --metrics-port $mport and 2 actors =="
@@ -43,15 +45,15 @@ else
 fi
 missing=""
 for name in icrl_env_steps_total icrl_updates_total icrl_chunks_total 'icrl_episodes_total{behaviour=' icrl_rejections_all_total \
-            icrl_charts_env_steps_per_s icrl_charts_updates_per_s icrl_policy_lag_avg icrl_replay_fill icrl_actors_live \
-            icrl_system_rss_mb 'icrl_actor_steps_received{actor="a0"}' 'icrl_timing_learner_forward_backward'; do
+            icrl_charts_env_steps_per_second icrl_charts_updates_per_second icrl_policy_lag_avg icrl_replay_fill icrl_actors_live \
+            icrl_system_rss_bytes 'icrl_actor_steps_received{actor="a0"}' 'icrl_timing_learner_forward_backward'; do
   grep -qF "$name" "$work/scrape1.txt" || missing="$missing $name"
 done
 [ -z "$missing" ] && ok "counters and gauges present (env steps, updates, chunks, episodes, rejections, rates, lag, replay fill, live actors, RSS, per actor, timing)" \
   || fail "missing series:$missing"
 grep -q '^# TYPE icrl_env_steps_total counter' "$work/scrape1.txt" && grep -q '^# TYPE icrl_replay_fill gauge' "$work/scrape1.txt" \
   && ok "types: *_total are counters, the rest gauges" || fail "metric types"
-ctype=$(curl -sI "http://127.0.0.1:$mport/metrics" | tr -d '\r' | grep -i '^content-type:' | cut -d' ' -f2-)
+ctype=$(curl -s -D - -o /dev/null "http://127.0.0.1:$mport/metrics" | tr -d '\r' | grep -i '^content-type:' | cut -d' ' -f2-)
 [[ "$ctype" == "text/plain; version=0.0.4"* ]] && ok "Content-Type $ctype" || fail "Content-Type '$ctype'"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/nothing-here")
 [ "$code" = "404" ] && ok "unknown path: 404" || fail "unknown path answered $code"
@@ -75,7 +77,7 @@ then ok "top --once --json (run folder): both actors live, rates, lag, RSS, time
 table=$("$bin" top tcp://127.0.0.1:$port --once 2>&1)
 if printf '%s\n' "$table" | grep -q '^ACTOR' && printf '%s\n' "$table" | grep -q '^a0 ' && printf '%s\n' "$table" | grep -q '^a1 ' \
    && printf '%s\n' "$table" | grep -q 'env steps/s'; then ok "top --once (address): header and a row per actor"; else fail "top table"; printf '%s\n' "$table"; fi
-if "$bin" top tcp://127.0.0.1:46395 --once --timeout 1 > /dev/null 2> "$work/noone.err"; then fail "top against no learner succeeded"
+if "$bin" top tcp://127.0.0.1:29395 --once --timeout 1 > /dev/null 2> "$work/noone.err"; then fail "top against no learner succeeded"
 else grep -q "no answer from the learner" "$work/noone.err" && ok "top against no learner: a clear error" || { fail "top error"; cat "$work/noone.err"; }; fi
 
 echo "== 3. live view under tmux =="

@@ -66,7 +66,7 @@ extension LearnerService {
     /// `timing/learner/*`, `timing/actors/*` and the one-line bottleneck hint.
     func timingMetrics(_ window: MetricsWindow, dt: Double, peers: PeerTable) -> (metrics: [String: Double], hint: String) {
         var m: [String: Double] = [:]
-        for stage in LearnerStage.allCases { m["timing/learner/\(stage.rawValue)"] = (window.stageSeconds[stage] ?? 0) / dt }
+        for stage in LearnerStage.allCases { m["timing/learner/\(stage.rawValue)"] = min(1, (window.stageSeconds[stage] ?? 0) / dt) }
         let ingest = Double(state.ingestNanoseconds.load(ordering: .relaxed) - window.ingestNanoseconds) / 1e9
         m["timing/learner/ingest_thread"] = ingest / dt
         // Actors: the latest stats of every live actor, summed over their own intervals.

@@ -208,7 +208,7 @@ public final class LearnerService {
         bound.set("weights", weightsEndpoint)
         if let port = options.metricsPort {
             do {
-                metricsServer = try MetricsHTTPServer(host: options.metricsHost, port: port, logger: logger)
+                metricsServer = try MetricsHTTPServer(host: options.metricsHost, port: port)
             } catch {
                 control.requestShutdown(reason: "learner could not start")
                 state.stopping.store(true, ordering: .relaxed)

@@ -50,10 +50,11 @@ public final class PrometheusExporter: Sendable {
                     s.counted[id] = value
                 } else {
                     let (name, labels, help) = Self.gaugeName(for: key)
-                    let id = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-                    let g = s.gauges[id] ?? registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+                    let (unitName, scale) = Self.baseUnit(name)
+                    let id = unitName + labels.map { "|\($0.0)=\($0.1)" }.joined()
+                    let g = s.gauges[id] ?? registry.makeGauge(descriptor: MetricNameDescriptor(metricName: unitName, unitName: "", helpText: help), labels: labels)
                     s.gauges[id] = g
-                    g.set(to: value)
+                    g.set(to: value * scale)
                 }
             }
         }
@@ -122,8 +123,17 @@ public final class PrometheusExporter: Sendable {
         "policy_lag/min": "smallest policy lag (updates) of chunks since the last metrics line",
         "policy_lag/avg": "mean policy lag (updates) of chunks since the last metrics line",
         "policy_lag/max": "largest policy lag (updates) of chunks since the last metrics line",
-        "system/rss_mb": "learner resident memory in MiB",
+        "system/rss_mb": "learner resident memory (bytes)",
     ]
+
+    /// Prometheus names spell base units out (`promtool` refuses `_s`, `_mb`): seconds and
+    /// bytes, with the factor that converts the value.
+    static func baseUnit(_ name: String) -> (name: String, scale: Double) {
+        if name.hasSuffix("_mb") { return (String(name.dropLast(3)) + "_bytes", 1_048_576) }
+        if name.hasSuffix("_per_s") { return (String(name.dropLast(2)) + "_second", 1) }
+        if name.hasSuffix("_s") { return (String(name.dropLast(2)) + "_seconds", 1) }
+        return (name, 1)
+    }
 
     /// Prometheus metric names allow `[a-zA-Z0-9_:]`: anything else becomes `_`.
     static func sanitize(_ s: String) -> String {

@@ -19,8 +19,8 @@ struct MonitoringTests {
         #expect(lines.contains("# TYPE icrl_env_steps_total counter"))
         #expect(lines.contains("icrl_env_steps_total 1500.0") || lines.contains("icrl_env_steps_total 1500"))
         #expect(lines.contains { $0.hasPrefix("icrl_updates_total 12") })
-        #expect(lines.contains("# TYPE icrl_charts_env_steps_per_s gauge"))
-        #expect(lines.contains { $0.hasPrefix("icrl_charts_env_steps_per_s 125") })
+        #expect(lines.contains("# TYPE icrl_charts_env_steps_per_second gauge"))
+        #expect(lines.contains { $0.hasPrefix("icrl_charts_env_steps_per_second 125") })
         #expect(lines.contains { $0.hasPrefix(#"icrl_rejections_total{reason="oversized"} 2"#) })
         #expect(lines.contains { $0.hasPrefix(#"icrl_episodes_total{behaviour="model"} 7"#) })
         #expect(lines.contains { $0.hasPrefix(#"icrl_success_rate{behaviour="model"} 0.5"#) })
@@ -87,7 +87,7 @@ struct RunningMonitoringTests {
 
         // The run folder names the control socket, as `icrl top RUN` reads it.
         var control: String?
-        for _ in 0..<100 where control == nil {
+        for _ in 0..<600 where control == nil {
             control = StatusClient.controlEndpoint(runFolder: folder)
             if control == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
