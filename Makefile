@@ -33,6 +33,9 @@ release: deps
 	$(SWIFT) build -c release
 
 test: deps
+	python3 scripts/check_links.py
+	@d=$$(mktemp -d) && printf '[gone](missing.md)\n' > $$d/x.md && ! python3 scripts/check_links.py $$d/x.md > /dev/null \
+	  && echo "check_links: a broken link is caught" && rm -rf $$d
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	bash scripts/test_kernel_paths.sh
