@@ -59,7 +59,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/nothing-h
 [ "$code" = "404" ] && ok "unknown path: 404" || fail "unknown path answered $code"
 
 echo "== 2. icrl top --once =="
-"$bin" top "$run" --once --json > "$work/top.json" 2> "$work/top.err"
+# Actors report their stats every 5 s: wait until both have.
+for _ in $(seq 1 30); do
+  "$bin" top "$run" --once --json > "$work/top.json" 2> "$work/top.err"
+  python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if len(s["actors"]) == 2 and all(a["rss_bytes"] > 0 for a in s["actors"]) else 1)' "$work/top.json" 2>/dev/null && break
+  sleep 0.5
+done
 if python3 - "$work/top.json" <<'PY'
 import json, sys
 s = json.loads(open(sys.argv[1]).read())
