@@ -58,8 +58,15 @@ let package = Package(
             dependencies: [
                 "DQN", "NN", "FrozenLake", "Transport", "CZeroMQ", .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Prometheus exposition over HTTP; apart from Cluster so its users need no SwiftNIO.
+        .target(
+            name: "Monitoring",
+            dependencies: [
+                "Cluster", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(name: "Transport", dependencies: ["CZeroMQ", "ICRLWire", "CProtobufC"]),
@@ -67,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "icrl",
             dependencies: [
-                "FrozenLake", "NN", "Transport", "DQN", "Cluster", "Evaluation", "InContextSARSA",
+                "FrozenLake", "NN", "Transport", "DQN", "Cluster", "Monitoring", "Evaluation", "InContextSARSA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -76,7 +83,7 @@ let package = Package(
         // MARK: Tests.
         .testTarget(name: "TransportTests", dependencies: ["Transport", "ICRLWire", "CZeroMQ"]),
         .testTarget(name: "DQNTests", dependencies: ["DQN", "FrozenLake"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "DQN", "Transport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Monitoring", "DQN", "Transport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "COpenBLAS", "CNNKernels"]),
         .testTarget(name: "FrozenLakeTests", dependencies: ["FrozenLake"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "FrozenLake", "DQN", "NN"]),

@@ -10,10 +10,12 @@
 #   best      the preset as it is
 #   legacy    the preset before three fixes: timeouts shown as landings and trained toward
 #             0, window starts uniform (actors re-encode after new weights in both)
-#   nomask    timeouts trained toward 0 again (dqn.masksTimeouts off)
+#   nomask    timeouts trained toward 0 (dqn.masksTimeouts off; `best` has it off)
+#   mask      timeouts masked out of the TD loss (dqn.masksTimeouts on)
 #   nolanding timeouts shown as landings again (tokenizer.landingsOnlyOnTermination off)
 #   nostart   uniform window starts only (dqn.trialStartFraction 0)
 #   relabel   teacher relabelling (imitation weight 2, margin 3); relabel1: weight 1
+#   norelabel no teacher relabelling and no imitation loss (`best` relabels)
 #   trial     trial-level bootstrap (γ 0.9 inside, 0.97 across episodes)
 #   limit50   50-step training episodes instead of 25
 set -euo pipefail
@@ -34,6 +36,11 @@ for v in sys.argv[1].split("+"):
         c["dqn"]["trialStartFraction"] = 0
     elif v == "nomask":
         c["dqn"]["masksTimeouts"] = False
+    elif v == "mask":
+        c["dqn"]["masksTimeouts"] = True
+    elif v == "norelabel":
+        c["dqn"]["teacherRelabel"] = False
+        c["dqn"]["imitationWeight"] = 0
     elif v == "nolanding":
         c["tokenizer"]["landingsOnlyOnTermination"] = False
     elif v == "nostart":

@@ -135,8 +135,10 @@ sleep 5
 s2=$("$bin" top "$run" --once --json | python3 -c 'import json,sys; print([a["state"] for a in json.load(sys.stdin)["actors"] if a["actor_id"]=="a1"][0])')
 [ "$s1" = "stale" ] && [ "$s2" = "dead" ] && ok "a1 after kill -9: $s1 after 2 s, $s2 after 7 s" || fail "a1 states: '$s1' then '$s2' (want stale then dead)"
 
+# A TERM stops the learner as Slurm and Kubernetes do: final metrics, checkpoint, exit 0.
+kill -TERM "$learner"
 wait "$learner"; status=$?
-[ "$status" -eq 0 ] && ok "learner exited cleanly" || { fail "learner exit status $status"; tail -5 "$work/learner.log"; }
+[ "$status" -eq 0 ] && ok "learner stopped cleanly on TERM" || { fail "learner exit status $status"; tail -5 "$work/learner.log"; }
 kill "$a0" 2>/dev/null; wait "$a0" 2>/dev/null
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -165,10 +165,7 @@ extension LearnerService {
         let timing = timingMetrics(window, dt: dt, peers: snapshot.peers)
         m.merge(timing.metrics) { a, _ in a }
         metrics.write(m, step: learner.updates)
-        if let metricsServer {
-            prometheus.update(m)
-            metricsServer.publish(prometheus.render())
-        }
+        metricsEndpoint?.publish(m)
         let success = m["charts/success_model"].map { String(format: "%.2f", $0) } ?? "-"
         let loss = m["losses/td"].map { String(format: "%.4f", $0) } ?? "-"
         logger.info("""

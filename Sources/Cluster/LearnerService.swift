@@ -38,11 +38,10 @@ public final class LearnerService {
         public var learnerID: String
         /// Encrypt and authenticate every connection with CURVE, admitting only listed actors.
         public var curve: CurveServerSettings?
-        /// Serve Prometheus metrics on this TCP port (`GET /metrics`); nil serves none.
-        public var metricsPort: Int?
-        /// Address the metrics port listens on: loopback by default, `0.0.0.0` for a
-        /// Prometheus on another host (a Kubernetes scrape).
-        public var metricsHost = "127.0.0.1"
+        /// Starts where every metrics line is published besides the run folder (the
+        /// Prometheus endpoint, `icrl learner --metrics-port`); nil publishes nowhere else.
+        /// Called once the learner's sockets are bound; an error stops the learner.
+        public var makeMetricsEndpoint: (@Sendable () throws -> any MetricsEndpoint)?
 
         public init(endpoints: Endpoints, runFolder: URL?, config: RunConfig, learnerID: String) {
             self.endpoints = endpoints
@@ -57,9 +56,8 @@ public final class LearnerService {
     public let state: LearnerState
     let logger: Logger
     let metrics: MetricsLog
-    /// Every metrics line as Prometheus series, served by `metricsServer` when it runs.
-    let prometheus = PrometheusExporter()
-    var metricsServer: MetricsHTTPServer?
+    /// Where metrics lines go besides the run folder (`Options.makeMetricsEndpoint`).
+    var metricsEndpoint: (any MetricsEndpoint)?
     var rng: Xoshiro256
     let context: ZMQContext
     /// Admits listed CURVE keys (nil without CURVE); its counts go to the metrics.
@@ -206,9 +204,9 @@ public final class LearnerService {
         try publisher.bind(options.endpoints.weights)
         let weightsEndpoint = try publisher.lastEndpoint
         bound.set("weights", weightsEndpoint)
-        if let port = options.metricsPort {
+        if let makeMetricsEndpoint = options.makeMetricsEndpoint {
             do {
-                metricsServer = try MetricsHTTPServer(host: options.metricsHost, port: port)
+                metricsEndpoint = try makeMetricsEndpoint()
             } catch {
                 control.requestShutdown(reason: "learner could not start")
                 state.stopping.store(true, ordering: .relaxed)
@@ -217,7 +215,7 @@ public final class LearnerService {
                 for thread in threads { thread.join() }
                 throw error
             }
-            bound.set("metrics", "http://\(metricsServer!.address)/metrics")
+            bound.set("metrics", "http://\(metricsEndpoint!.address)/metrics")
         }
         if let folder = options.runFolder {
             // Where monitors find this learner (`icrl top RUN_FOLDER`).
@@ -300,7 +298,7 @@ public final class LearnerService {
         Thread.sleep(forTimeInterval: 0.3)
         state.stopping.store(true, ordering: .relaxed)
         publisher.close()
-        metricsServer?.stop()
+        metricsEndpoint?.stop()
         context.shutdown()
         for thread in threads { thread.join() }
         logger.info("learner stopped after \(learner.updates) updates")

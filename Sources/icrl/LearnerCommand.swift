@@ -3,6 +3,7 @@ import Cluster
 import DQN
 import Foundation
 import Logging
+import Monitoring
 
 /// `icrl learner`: one learner process of a cluster.
 struct LearnerCommand: ParsableCommand {
@@ -100,8 +101,10 @@ struct LearnerCommand: ParsableCommand {
         options.initCheckpoint = warmStart.checkpoint.map { URL(fileURLWithPath: $0) }
         options.initKeepsOptimizer = warmStart.optimizer == "keep"
         options.curve = try curve.settings()
-        options.metricsPort = monitoring.metricsPort
-        options.metricsHost = monitoring.metricsHost
+        if let port = monitoring.metricsPort {
+            let host = monitoring.metricsHost
+            options.makeMetricsEndpoint = { try PrometheusEndpoint(host: host, port: port) }
+        }
         let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
         try service.run(stop: stopRequested)
     }

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Monitoring
 import Testing
 import Transport
 
@@ -81,7 +82,7 @@ struct RunningMonitoringTests {
         var options = LearnerService.Options(
             endpoints: try Endpoints(base: "tcp://127.0.0.1:\(port)"), runFolder: folder, config: config, learnerID: "monitored")
         options.maxSeconds = 60
-        options.metricsPort = port + 10
+        options.makeMetricsEndpoint = { try PrometheusEndpoint(host: "127.0.0.1", port: port + 10) }
         let learner = InProcessLearner(options: options, label: "test.learner")
         defer { learner.stop() }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -20,7 +20,7 @@ public final class MetricsHTTPServer: Sendable {
     public var refusedConnections: Int { limiter.refused.load(ordering: .relaxed) }
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
-    private let body: LockedValue<[UInt8]>
+    private let body: NIOLockedValueBox<[UInt8]>
     private let limiter: ConnectionLimiter
 
     /// Starts listening on `host:port` (port 0: the kernel's choice); throws a clear error
@@ -29,7 +29,7 @@ public final class MetricsHTTPServer: Sendable {
         guard (0...65_535).contains(port) else {
             throw MetricsServerError(message: "--metrics-port \(port) is not a TCP port (0...65535)")
         }
-        let body = LockedValue<[UInt8]>(Array("# no metrics line written yet\n".utf8))
+        let body = NIOLockedValueBox<[UInt8]>(Array("# no metrics line written yet\n".utf8))
         let limiter = ConnectionLimiter(limit: maxConnections)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
@@ -58,7 +58,7 @@ public final class MetricsHTTPServer: Sendable {
 
     /// Replaces the text served at /metrics.
     public func publish(_ text: [UInt8]) {
-        body.withLock { $0 = text }
+        body.withLockedValue { $0 = text }
     }
 
     /// Closes the listening socket and every connection, and stops the thread.
@@ -71,13 +71,6 @@ public final class MetricsHTTPServer: Sendable {
 public struct MetricsServerError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
-}
-
-/// A Mutex in a class, so event-loop handlers and other threads can share it.
-final class LockedValue<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<R>(_ body: (inout sending Value) throws -> sending R) rethrows -> sending R { try mutex.withLock(body) }
 }
 
 /// Open connections, shared by every connection's `ConnectionLimitHandler`.
@@ -121,10 +114,10 @@ final class ConnectionLimitHandler: ChannelInboundHandler {
 final class MetricsRequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
-    let body: LockedValue<[UInt8]>
+    let body: NIOLockedValueBox<[UInt8]>
     private var head: HTTPRequestHead?
 
-    init(body: LockedValue<[UInt8]>) { self.body = body }
+    init(body: NIOLockedValueBox<[UInt8]>) { self.body = body }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -157,7 +150,7 @@ final class MetricsRequestHandler: ChannelInboundHandler {
         case (.GET, "/metrics"), (.HEAD, "/metrics"):
             status = .ok
             contentType = PrometheusExporter.contentType
-            text = body.withLock { $0 }
+            text = body.withLockedValue { $0 }
         case (.GET, "/"), (.HEAD, "/"):
             status = .ok
             text = Array("icrl learner: Prometheus metrics at /metrics\n".utf8)
