@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks that every relative link and image path in README.md, CONTRIBUTING.md, NOTES.md
-and docs/*.md points at a file or folder that exists (anchors and web links are not
+"""Checks that every relative link and image path in README.md, CONTRIBUTING.md and
+docs/*.md points at a file or folder that exists (anchors and web links are not
 followed). Prints each broken link with its file and line; exits 1 if any.
     python3 scripts/check_links.py [FILE...]
 """
@@ -10,7 +10,7 @@ import re
 import sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-files = sys.argv[1:] or [f for f in ["README.md", "CONTRIBUTING.md", "NOTES.md"] + sorted(glob.glob("docs/**/*.md", recursive=True))
+files = sys.argv[1:] or [f for f in ["README.md", "CONTRIBUTING.md"] + sorted(glob.glob("docs/**/*.md", recursive=True))
                          if os.path.exists(os.path.join(root, f))]
 # [text](target) and ![alt](target), and <img src="target">.
 link = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)|<img[^>]*\bsrc=\"([^\"]+)\"")

@@ -2,12 +2,14 @@
 # Our transformer against PyTorch on the same machine, interleaved so all see the same
 # load: `icrl bench learner|actor --json` in each kernel variant this CPU runs, and
 # Benchmarks/pytorch_reference.py, ROUNDS times each, then a Markdown table of the medians.
-# The summary also gives the default variant's ratio round by round.
-# Variants: the default (the best kernel path the CPU runs, fp32 GEMMs),
-# ICRL_NN_MATMUL=openblas (the linear layers' GEMMs on OpenBLAS), ICRL_NN_KERNELS=avx2 (on
-# an AVX-512 CPU: what an AVX2 + FMA machine runs, with OpenBLAS's Haswell kernels as there),
-# ICRL_NN_KERNELS=avx2 ICRL_NN_MATMUL=openblas, ICRL_NN_MATMUL=bf16x3 (AMX, where the CPU has it) and ICRL_NN_KERNELS=portable (Swift
-# kernels + OpenBLAS, as on arm64). Needs a release build and python3 with torch.
+# The summary also gives every variant's ratio round by round, and a JSON line.
+# Variants: the default (the best kernel path the CPU runs, with its default GEMMs),
+# openblas (ICRL_NN_MATMUL=openblas: the linear layers on OpenBLAS), avx2 (on an AVX-512
+# CPU, ICRL_NN_KERNELS=avx2: what an AVX2 + FMA machine runs, with OpenBLAS's Haswell
+# kernels as there, against PyTorch held to AVX2), avx2-fp32 (the same with our GEMM tile),
+# portable (Swift kernels + OpenBLAS, as on arm64) and bf16x3 (AMX, where the CPU has it).
+# Needs a release build and python3 with torch
+# (pip install torch --index-url https://download.pytorch.org/whl/cpu).
 #   scripts/nn_vs_pytorch.sh [path/to/icrl] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ OUT="$(mktemp -d)"
 # VARIANTS="default avx2 ..." runs a subset; the default is every variant this CPU runs.
 if [ -n "${VARIANTS:-}" ]; then read -r -a VARIANTS <<< "$VARIANTS"; else
   VARIANTS=(default openblas)
-  if grep -q avx512f /proc/cpuinfo 2>/dev/null && grep -q ' fma ' /proc/cpuinfo; then VARIANTS+=(avx2 avx2-openblas); fi
+  if grep -q avx512f /proc/cpuinfo 2>/dev/null && grep -q ' fma ' /proc/cpuinfo; then VARIANTS+=(avx2 avx2-fp32); fi
   VARIANTS+=(portable)
   if grep -q amx_bf16 /proc/cpuinfo 2>/dev/null; then VARIANTS+=(bf16x3); fi
 fi
@@ -28,9 +30,9 @@ run_variant() {
     openblas) ICRL_NN_MATMUL=openblas "${@:2}" ;;
     bf16x3) ICRL_NN_MATMUL=bf16x3 "${@:2}" ;;
     avx2) ICRL_NN_KERNELS=avx2 ICRL_OPENBLAS_CORETYPE=Haswell "${@:2}" ;;
-    avx2-openblas) ICRL_NN_KERNELS=avx2 ICRL_OPENBLAS_CORETYPE=Haswell ICRL_NN_MATMUL=openblas "${@:2}" ;;
-    *) echo "unknown variant $1" >&2; exit 2 ;;
+    avx2-fp32) ICRL_NN_KERNELS=avx2 ICRL_OPENBLAS_CORETYPE=Haswell ICRL_NN_MATMUL=fp32 "${@:2}" ;;
     portable) ICRL_NN_KERNELS=portable "${@:2}" ;;
+    *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }
 # The default variant and PyTorch run back to back, in alternating order, so each round's
@@ -46,7 +48,7 @@ for r in $(seq 1 "$ROUNDS"); do
   for v in "${VARIANTS[@]:1}"; do
     run_variant "$v" "$ICRL" bench learner --json > "$OUT/$v-learner-$r.json"
     run_variant "$v" "$ICRL" bench actor --json > "$OUT/$v-actor-$r.json"
-    if [ "$v" = avx2 ] || { [ "$v" = avx2-openblas ] && [[ " ${VARIANTS[*]} " != *" avx2 "* ]]; }; then
+    if [ "$v" = avx2 ] || { [ "$v" = avx2-fp32 ] && [[ " ${VARIANTS[*]} " != *" avx2 "* ]]; }; then
       # PyTorch as on an AVX2 machine too: ATen's, oneDNN's and MKL's AVX2 kernels.
       ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 \
         python3 Benchmarks/pytorch_reference.py > "$OUT/torch-avx2-$r.json"

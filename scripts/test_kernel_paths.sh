@@ -23,3 +23,10 @@ for path in "${paths[@]:1}"; do
   echo "test_kernel_paths: ICRL_NN_KERNELS=$path swift test --filter '$filter'"
   ICRL_NN_KERNELS="$path" swift test --skip-build --filter "$filter"
 done
+# AVX2 runs its linear layers on OpenBLAS by default; the model's passes on its fp32 tiles
+# (ICRL_NN_MATMUL=fp32) are checked here, the tiles alone by MatmulKernelTests above.
+if [[ " ${paths[*]} " == *" avx2 "* && -z "${1:-}" ]]; then
+  models='KVCacheTests|TrainingPassTests|ModelTests|KernelPathTests'
+  echo "test_kernel_paths: ICRL_NN_KERNELS=avx2 ICRL_NN_MATMUL=fp32 swift test --filter '$models'"
+  ICRL_NN_KERNELS=avx2 ICRL_NN_MATMUL=fp32 swift test --skip-build --filter "$models"
+fi

@@ -25,8 +25,11 @@ struct KernelPathTests {
             #expect(MatmulPath.current == .openblas)
             #expect(MatmulPath.allCases.filter(\.isAvailable) == [.openblas])
         case .avx2:
-            // The fp32 GEMMs have an AVX2 build; the AMX ones are AVX-512 only.
+            // The fp32 GEMMs have an AVX2 build; the AMX ones are AVX-512 only. OpenBLAS
+            // is the default there (faster in the train step), fp32 on request.
             #expect(MatmulPath.allCases.filter(\.isAvailable) == [.fp32, .openblas])
+            let requested = ProcessInfo.processInfo.environment["ICRL_NN_MATMUL"]
+            #expect(MatmulPath.current == (requested == "fp32" ? .fp32 : .openblas))
         case .avx512:
             #expect(MatmulPath.fp32.isAvailable)
         }
