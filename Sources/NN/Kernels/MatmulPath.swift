@@ -22,13 +22,13 @@ public enum MatmulPath: String, Sendable, CaseIterable {
 
     /// The process's choice: `ICRL_NN_MATMUL` (`bf16x3`, `fp32` or `openblas`) when set and
     /// runnable here, else `fp32` on the AVX-512 path and `openblas` on the others.
+    /// `ICRL_NN_KERNELS=portable` implies `openblas`; `bf16x3` needs the `avx512` path.
     ///
     /// On AVX2 OpenBLAS's Haswell sgemm, which packs both operands, ran the DQN train step
     /// 14% faster than our 6 × 16 tile (361 against 419 ms; decode was 6% slower, 2.25
     /// against 2.12 ms): `scripts/nn_vs_pytorch.sh`, 5 rounds, the AVX2 path on an AVX-512
     /// Xeon with OpenBLAS's Haswell kernels, 2026-12-03. The learner's step is what limits
     /// training, so AVX2 machines default to OpenBLAS; `ICRL_NN_MATMUL=fp32` picks the tile.
-    /// `ICRL_NN_KERNELS=portable` implies `openblas`; `bf16x3` needs the `avx512` path.
     public static let current: MatmulPath = {
         if KernelPath.current == .portable { return .openblas }
         if let name = ProcessInfo.processInfo.environment["ICRL_NN_MATMUL"] {
@@ -38,7 +38,7 @@ public enum MatmulPath: String, Sendable, CaseIterable {
         }
         // bf16x3 only on request: it is not fp32, and in a train step (memory-bound in good
         // part) its gain did not hold from run to run.
-        return KernelPath.current == .avx512 && fp32.isAvailable ? .fp32 : .openblas
+        return KernelPath.current == .avx512 ? .fp32 : .openblas
     }()
 
     /// Whether this CPU (and OS) can run the path; tests compare every available one.
