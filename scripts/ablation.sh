@@ -18,6 +18,11 @@
 #   norelabel no teacher relabelling and no imitation loss (`best` relabels)
 #   trial     trial-level bootstrap (γ 0.9 inside, 0.97 across episodes)
 #   limit50   50-step training episodes instead of 25
+#   nocautious the belief-greedy oracle as relabelling teacher and oracle behaviour, instead
+#             of `best`'s cautious one (an unknown cell costs 3 extra steps on the way to a
+#             known goal). Runs labelled best+cautious were `best` before it turned caution on.
+#   xstart    exploring starts: 20 % of the episodes after a map's first begin on a random
+#             S or F cell (rollout.exploringStartFraction 0.2)
 set -euo pipefail
 minutes=$1; seeds=$2; out=$3; shift 3
 ICRL=${ICRL:-.build/release/icrl}
@@ -51,6 +56,11 @@ for v in sys.argv[1].split("+"):
         c["dqn"]["imitationMargin"] = 3
     elif v == "trial":
         c["dqn"]["bootstrap"] = "trial"; c["dqn"]["gammaAcrossEpisodes"] = 0.97
+    elif v in ("cautious", "nocautious"):
+        cost = 3 if v == "cautious" else 0
+        c["dqn"]["teacherUnknownStepCost"] = cost; c["rollout"]["oracleUnknownStepCost"] = cost
+    elif v == "xstart":
+        c["rollout"]["exploringStartFraction"] = 0.2
     elif v == "limit50":
         c["rollout"]["episodeStepLimit"] = 50
     elif v != "best":

@@ -11,7 +11,7 @@ bin=${ICRL:-.build/release/icrl}
 model=${1:-models/icrl-best.safetensors}
 out=${2:-results}
 maps=${3:-200}
-agents=random,qlearning,oracle,known-map
+agents=random,qlearning,oracle,cautious-oracle,known-map
 mkdir -p "$out"
 run() { echo "-- icrl eval $*" >&2; "$bin" eval --checkpoint "$model" --maps "$maps" --seed 1 --report "$out" "$@"; }
 

@@ -40,11 +40,15 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     /// Whose trials count as demonstrations.
     public var imitationBehaviours: [RolloutBehaviour] = [.oracle]
     /// Teacher relabelling (DAgger-style): every token of every sampled window, the model's
-    /// own trials included, is labelled with the actions the belief-greedy oracle would take
-    /// knowing what the window shows (`TeacherLabels`), and the margin term
+    /// own trials included, is labelled with the actions the oracle (cautious with
+    /// `teacherUnknownStepCost` > 0) would take knowing what the window shows (`TeacherLabels`), and the margin term
     /// (`imitationWeight` > 0, `imitationMargin`) pulls the greedy action toward that set,
     /// beside the TD loss. Non-slippery maps only.
     public var teacherRelabel = false
+    /// The relabelling teacher's caution (`OracleAgent.unknownStepCost`): extra steps it
+    /// charges a route to a known goal per cell never stood on. 0: the belief-greedy oracle,
+    /// which takes any shortest route through unknown ice.
+    public var teacherUnknownStepCost = 0
 
     public init() {}
 
@@ -74,6 +78,7 @@ public struct DQNConfig: Codable, Hashable, Sendable {
         imitationMargin = try value(.imitationMargin, d.imitationMargin)
         imitationBehaviours = try value(.imitationBehaviours, d.imitationBehaviours)
         teacherRelabel = try value(.teacherRelabel, false)
+        teacherUnknownStepCost = try value(.teacherUnknownStepCost, 0)
     }
 
     var lossKind: QRegressionLoss.Kind {

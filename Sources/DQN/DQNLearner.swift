@@ -137,7 +137,7 @@ public final class DQNLearner {
                     for b in 0..<batch {
                         TeacherLabels.label(labels.baseAddress! + b * time,
                                             window: UnsafeBufferPointer(rebasing: s[(b * time)..<(b * time + lengths[b])]),
-                                            previous: previousSteps[b])
+                                            previous: previousSteps[b], unknownStepCost: config.teacherUnknownStepCost)
                     }
                 }
             }

@@ -25,6 +25,8 @@ public struct RolloutConfig: Codable, Hashable, Sendable {
     public var randomWeight: Double = 0
     public var qlearningWeight: Double = 0
     public var oracleWeight: Double = 0
+    /// The oracle behaviour's caution (`OracleAgent.unknownStepCost`; 0: belief-greedy).
+    public var oracleUnknownStepCost = 0
     /// ε-greedy schedule of the model behaviour, linear in learner updates.
     public var epsilonStart: Double = 1
     public var epsilonEnd: Double = 0.05
@@ -34,6 +36,11 @@ public struct RolloutConfig: Codable, Hashable, Sendable {
     /// loops and dead ends the learner must see to learn to avoid them — beside exploring
     /// ones. 0 gives every lane the same ε.
     public var epsilonSpread: Double = 0
+    /// Exploring starts: the share of episodes, after a map's first, that begin on a random
+    /// S or F cell instead of a start cell, so contexts hold episodes that begin mid-map —
+    /// as scripted ones do (the stitching suite) — and values are learned from every cell.
+    /// Evaluation always starts on S. 0: every episode starts on S, as in Gymnasium.
+    public var exploringStartFraction: Double = 0
     /// Steps per experience chunk.
     public var chunkSteps = 64
 
@@ -58,11 +65,13 @@ public struct RolloutConfig: Codable, Hashable, Sendable {
         randomWeight = try value(.randomWeight, d.randomWeight)
         qlearningWeight = try value(.qlearningWeight, d.qlearningWeight)
         oracleWeight = try value(.oracleWeight, d.oracleWeight)
+        oracleUnknownStepCost = try value(.oracleUnknownStepCost, 0)
         epsilonStart = try value(.epsilonStart, d.epsilonStart)
         epsilonEnd = try value(.epsilonEnd, d.epsilonEnd)
         epsilonDecayUpdates = try value(.epsilonDecayUpdates, d.epsilonDecayUpdates)
         epsilonSpread = try value(.epsilonSpread, d.epsilonSpread)
         chunkSteps = try value(.chunkSteps, d.chunkSteps)
+        exploringStartFraction = try value(.exploringStartFraction, 0)
     }
 
     /// ε after `updates` learner updates.

@@ -116,7 +116,7 @@ public final class RolloutWorker {
         case .model: teacher = nil
         case .random: teacher = ClassicalAgentKind.random.makeAgent(revealing: map)
         case .qlearning: teacher = ClassicalAgentKind.qlearning.makeAgent(revealing: map)
-        case .oracle: teacher = ClassicalAgentKind.oracle.makeAgent(revealing: map)
+        case .oracle: teacher = AnyInContextAgent(OracleAgent(unknownStepCost: config.oracleUnknownStepCost))
         }
         var env = FrozenLakeEnv(map: map, config: envConfig(), rng: Xoshiro256(seed: rng.next()))
         _ = env.reset()
@@ -129,6 +129,19 @@ public final class RolloutWorker {
             previous: nil, placement: tokenizer.placement(
                 rows: map.rows, cols: map.cols,
                 seed: Tokenizer.placementSeed(incarnation: incarnation, trialID: id, step: 0)))
+    }
+
+    /// Resets `env` for the next episode on the same map: on a start cell, or with
+    /// probability `exploringStartFraction` on any walkable cell.
+    private func startEpisode(_ env: inout FrozenLakeEnv) {
+        guard config.exploringStartFraction > 0, rng.nextDouble() < config.exploringStartFraction else {
+            _ = env.reset()
+            return
+        }
+        let map = env.map
+        let walkable = (0..<map.cellCount).filter { map[$0] == .start || map[$0] == .frozen }
+        // Every generated map has a start cell, so `walkable` is never empty and the cell is valid.
+        _ = try! env.reset(startingAt: walkable[rng.nextInt(below: walkable.count)])
     }
 
     /// Takes one step in every environment. Model slots act ε-greedily on `policy`'s
@@ -189,7 +202,7 @@ public final class RolloutWorker {
                 slots[i].episodesLeftOnMap -= 1
                 slots[i].episodeStart = true
                 if slots[i].episodesLeftOnMap > 0 {
-                    _ = slots[i].env.reset()
+                    startEpisode(&slots[i].env)
                 } else if slots[i].mapsLeft > 0 {
                     // A new map, without warning: the model must notice from what happens.
                     let next = drawMap()

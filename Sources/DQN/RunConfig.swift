@@ -59,6 +59,12 @@ public struct RunConfig: Codable, Hashable, Sendable {
             throw ConfigError(message: "dqn.windowLength \(dqn.windowLength) must be in 1...model.contextLength (\(model.contextLength))")
         }
         guard dqn.batchSize >= 1 else { throw ConfigError(message: "dqn.batchSize must be at least 1") }
+        guard (0...1_000).contains(dqn.teacherUnknownStepCost), (0...1_000).contains(rollout.oracleUnknownStepCost) else {
+            throw ConfigError(message: "dqn.teacherUnknownStepCost and rollout.oracleUnknownStepCost count steps: 0...1000 (0: belief-greedy, 3: the cautious oracle)")
+        }
+        guard (0...1).contains(rollout.exploringStartFraction) else {
+            throw ConfigError(message: "rollout.exploringStartFraction \(rollout.exploringStartFraction) must be in 0...1")
+        }
         guard (0...1).contains(dqn.trialStartFraction) else {
             throw ConfigError(message: "dqn.trialStartFraction \(dqn.trialStartFraction) must be in 0...1")
         }

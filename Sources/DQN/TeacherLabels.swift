@@ -1,7 +1,7 @@
 import FrozenLake
 
 /// Teacher relabelling: for every token of a sampled window, the set of actions the
-/// belief-greedy oracle would take there (bit `a` for action `a`; 0: no label), knowing
+/// belief-greedy oracle (or its cautious variant) would take there (bit `a` for action `a`; 0: no label), knowing
 /// exactly what the model's input shows — the window's steps and the step before it — and
 /// nothing from earlier in the trial. Labels computed from the whole trial would ask the
 /// model for choices its window gives no reason for.
@@ -14,9 +14,11 @@ public enum TeacherLabels {
     /// - labels: (T) out
     /// - window: (T) consecutive steps of one trial
     /// - previous: the step before the window, nil when the window opens the trial
-    public static func label(_ labels: UnsafeMutablePointer<UInt8>, window: UnsafeBufferPointer<TrialStep>, previous: TrialStep?) {
+    /// - unknownStepCost: the teacher's caution (`OracleAgent.unknownStepCost`)
+    public static func label(_ labels: UnsafeMutablePointer<UInt8>, window: UnsafeBufferPointer<TrialStep>, previous: TrialStep?,
+                             unknownStepCost: Int = 0) {
         guard let first = window.first else { return }
-        var oracle = OracleAgent()
+        var oracle = OracleAgent(unknownStepCost: unknownStepCost)
         begin(&oracle, on: first)
         // What the first token shows of the step before it: where it ended (a hole, a goal or
         // a safe cell) is in the token's features, so the oracle may know it too.

@@ -3,6 +3,7 @@ public enum ClassicalAgentKind: String, Sendable, Hashable, CaseIterable, Custom
     case random
     case qlearning
     case oracle
+    case cautiousOracle = "cautious-oracle"
     case knownMap = "known-map"
 
     /// True only for `known-map`: the one agent that is handed the map.
@@ -15,6 +16,7 @@ public enum ClassicalAgentKind: String, Sendable, Hashable, CaseIterable, Custom
         case .random: AnyInContextAgent(RandomAgent())
         case .qlearning: AnyInContextAgent(QLearningAgent())
         case .oracle: AnyInContextAgent(OracleAgent())
+        case .cautiousOracle: AnyInContextAgent(OracleAgent(unknownStepCost: OracleAgent.cautiousStepCost))
         case .knownMap: AnyInContextAgent(KnownMapAgent(map: map))
         }
     }
@@ -25,6 +27,7 @@ public enum ClassicalAgentKind: String, Sendable, Hashable, CaseIterable, Custom
         case .random: "uniformly random actions (the floor)"
         case .qlearning: "tabular Q-learning per map (α 0.5, γ 0.99, ε 0, optimistic Q=1)"
         case .oracle: "remembers the holes and goals it met (the practical ceiling)"
+        case .cautiousOracle: "the oracle, preferring routes it has walked to a known goal"
         case .knownMap: "optimal play with the map revealed (BFS / value iteration)"
         }
     }

@@ -23,10 +23,40 @@ public enum GridPlanner {
         return distance
     }
 
+    /// Cheapest route from every cell to the nearest target, through open cells only, when
+    /// entering cell `c` costs `entryCost[c]` (≥ 1; a target's entry cost counts too); `-1`
+    /// where no target can be reached. With every cost 1 this is ``distances(geometry:roles:)``.
+    /// Dijkstra from the targets with a linear scan for the minimum: grids have at most a
+    /// few hundred cells, and moves are symmetric, so costs from the targets are costs to them.
+    public static func costs(geometry: GridGeometry, roles: [Role], entryCost: [Int]) -> [Int] {
+        precondition(entryCost.count == roles.count, "one entry cost per cell")
+        var cost = [Int](repeating: -1, count: roles.count)
+        var settled = [Bool](repeating: false, count: roles.count)
+        for i in roles.indices where roles[i] == .target { cost[i] = 0 }
+        while true {
+            var current = -1
+            for i in cost.indices where !settled[i] && cost[i] >= 0 && (current < 0 || cost[i] < cost[current]) {
+                current = i
+            }
+            guard current >= 0 else { return cost }
+            settled[current] = true
+            let through = cost[current] + entryCost[current]
+            for direction in 0..<Action.count {
+                let previous = geometry.neighbor(of: current, direction: direction)
+                if previous != current, roles[previous] == .open, !settled[previous],
+                   cost[previous] < 0 || through < cost[previous] {
+                    cost[previous] = through
+                }
+            }
+        }
+    }
+
     /// An action that moves one step closer to a target along `distance`, chosen uniformly
-    /// among the equally short ones; `nil` if `cell` has no finite distance.
+    /// among the equally short ones; `nil` if `cell` has no finite distance. With
+    /// `entryCost`, `distance` holds ``costs(geometry:roles:entryCost:)`` and a move is on a
+    /// cheapest route when its entry cost plus the cost from where it lands is the cost here.
     public static func descend(
-        geometry: GridGeometry, distance: [Int], from cell: Int, rng: inout Xoshiro256
+        geometry: GridGeometry, distance: [Int], entryCost: [Int]? = nil, from cell: Int, rng: inout Xoshiro256
     ) -> Int? {
         let here = distance[cell]
         guard here > 0 else { return nil }
@@ -34,7 +64,7 @@ public enum GridPlanner {
         var ties = 0
         for action in 0..<Action.count {
             let next = geometry.neighbor(of: cell, direction: action)
-            if next != cell, distance[next] == here - 1 {
+            if next != cell, distance[next] >= 0, distance[next] + (entryCost?[next] ?? 1) == here {
                 ties += 1
                 if rng.nextInt(below: ties) == 0 { choice = action }
             }

@@ -8,6 +8,13 @@
 /// unknown cell through safe cells — walking onto it is how it learns what it is. When
 /// slippery it plans the same targets by value iteration (γ = ``discount``) instead of
 /// BFS. Ties are broken uniformly at random; with nothing left to try it acts randomly.
+///
+/// The cautious variant (``unknownStepCost`` > 0) charges a route to a known goal extra
+/// steps for every cell on it the agent has never stood on, so it takes the road it has
+/// walked over a shortcut through unknown ice — which may hide a hole — unless the shortcut
+/// saves more than that. With unknown cells assumed frozen the belief-greedy agent does the
+/// opposite, and on maps where the context holds only pieces of a route (the stitching
+/// suite) it falls into the holes beside them.
 public struct OracleAgent: InContextAgent, Sendable {
     /// What the agent believes about one cell.
     public enum Knowledge: UInt8, Sendable {
@@ -16,6 +23,14 @@ public struct OracleAgent: InContextAgent, Sendable {
 
     /// Discount of the slippery planner (per step; prefers short routes among safe ones).
     public let discount: Double
+    /// Extra steps charged for entering an unknown cell on the way to a known goal
+    /// (non-slippery planning; 0: the belief-greedy agent, unknown = frozen).
+    public let unknownStepCost: Int
+    /// The cautious agent's charge: a hole prior of about 0.2 per unknown cell (the suites'
+    /// hole density) against a discount of 0.9 per step is worth ln(1/0.8)/ln(1/0.9) ≈ 2
+    /// steps; 3 makes a walked road win every tie with a one-cell shortcut, since routes
+    /// on a grid differ by even numbers of steps.
+    public static let cautiousStepCost = 3
     /// Current belief, one entry per cell.
     public private(set) var knowledge: [Knowledge] = []
 
@@ -26,13 +41,17 @@ public struct OracleAgent: InContextAgent, Sendable {
     private var goalRoles: [GridPlanner.Role] = []
     private var exploreRoles: [GridPlanner.Role] = []
     private var goalDistance: [Int] = []
+    /// Entry cost per cell of the goal plan; nil when every move costs 1 (no caution).
+    private var goalEntryCost: [Int]?
     private var exploreDistance: [Int] = []
     private var goalValue: [Double] = []
     private var exploreValue: [Double] = []
     private var knowsGoal = false
 
-    public init(discount: Double = 0.95) {
+    public init(discount: Double = 0.95, unknownStepCost: Int = 0) {
+        precondition(unknownStepCost >= 0, "unknownStepCost is a count of steps")
         self.discount = discount
+        self.unknownStepCost = unknownStepCost
     }
 
     public mutating func beginTrial(_ info: TrialInfo) {
@@ -59,7 +78,7 @@ public struct OracleAgent: InContextAgent, Sendable {
             }
         } else {
             if knowsGoal, let action = GridPlanner.descend(
-                geometry: geometry, distance: goalDistance, from: observation, rng: &rng) {
+                geometry: geometry, distance: goalDistance, entryCost: goalEntryCost, from: observation, rng: &rng) {
                 return action
             }
             if let action = GridPlanner.descend(
@@ -79,20 +98,20 @@ public struct OracleAgent: InContextAgent, Sendable {
         if !planIsCurrent { replan() }
         guard !config.slippery else { return 0 }
         if knowsGoal {
-            let toGoal = Self.descending(geometry: geometry, distance: goalDistance, from: observation)
+            let toGoal = Self.descending(geometry: geometry, distance: goalDistance, entryCost: goalEntryCost, from: observation)
             if toGoal != 0 { return toGoal }
         }
         return Self.descending(geometry: geometry, distance: exploreDistance, from: observation)
     }
 
     /// The actions `GridPlanner.descend` chooses among.
-    static func descending(geometry: GridGeometry, distance: [Int], from cell: Int) -> UInt8 {
+    static func descending(geometry: GridGeometry, distance: [Int], entryCost: [Int]? = nil, from cell: Int) -> UInt8 {
         let here = distance[cell]
         guard here > 0 else { return 0 }
         var mask: UInt8 = 0
         for action in 0..<Action.count {
             let next = geometry.neighbor(of: cell, direction: action)
-            if next != cell, distance[next] == here - 1 { mask |= 1 << action }
+            if next != cell, distance[next] >= 0, distance[next] + (entryCost?[next] ?? 1) == here { mask |= 1 << action }
         }
         return mask
     }
@@ -139,9 +158,16 @@ public struct OracleAgent: InContextAgent, Sendable {
                 : [Double](repeating: 0, count: knowledge.count)
             exploreValue = GridPlanner.values(geometry: geometry, roles: exploreRoles, config: config, gamma: discount)
         } else {
-            goalDistance = knowsGoal
-                ? GridPlanner.distances(geometry: geometry, roles: goalRoles)
-                : [Int](repeating: -1, count: knowledge.count)
+            goalEntryCost = unknownStepCost > 0
+                ? knowledge.map { $0 == .unknown ? 1 + unknownStepCost : 1 }
+                : nil
+            if !knowsGoal {
+                goalDistance = [Int](repeating: -1, count: knowledge.count)
+            } else if let goalEntryCost {
+                goalDistance = GridPlanner.costs(geometry: geometry, roles: goalRoles, entryCost: goalEntryCost)
+            } else {
+                goalDistance = GridPlanner.distances(geometry: geometry, roles: goalRoles)
+            }
             exploreDistance = GridPlanner.distances(geometry: geometry, roles: exploreRoles)
         }
         planIsCurrent = true

@@ -36,7 +36,7 @@ struct ActorCommand: ParsableCommand {
     var random: Double?
     @Option(help: "Weight of trials played by the tabular Q-learning teacher.")
     var qlearning: Double?
-    @Option(help: "Weight of trials played by the belief-greedy oracle teacher.")
+    @Option(help: "Weight of trials played by the oracle teacher (cautious when the run config says so: rollout.oracleUnknownStepCost).")
     var oracle: Double?
 
     @OptionGroup(title: "Authentication") var curve: ActorCurveOptions

@@ -33,7 +33,7 @@ struct CollectCommand: ParsableCommand {
     var random: Double = 0
     @Option(help: "Weight of trials played by the tabular Q-learning teacher.")
     var qlearning: Double = 1
-    @Option(help: "Weight of trials played by the belief-greedy oracle.")
+    @Option(help: "Weight of trials played by the oracle (cautious under --preset best: rollout.oracleUnknownStepCost).")
     var oracle: Double = 0
     @Option(help: "Weight of trials played ε-greedily by a trained model (needs --checkpoint).")
     var model: Double = 0

@@ -20,7 +20,7 @@ struct EvalCommand: ParsableCommand {
             the same maps, start cells and results.
 
             Agents (compare several with --agent a,b or a repeated --agent):
-            \(ClassicalAgentKind.allCases.map { "  \($0.rawValue.padding(11))\($0.summary)" }.joined(separator: "\n"))
+            \(ClassicalAgentKind.allCases.map { "  \($0.rawValue.padding(17))\($0.summary)" }.joined(separator: "\n"))
 
             Examples:
               icrl eval --agent oracle --suite in-dist

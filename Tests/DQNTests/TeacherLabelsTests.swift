@@ -6,12 +6,12 @@ import Testing
 struct TeacherLabelsTests {
     /// A trial of random moves on one in-distribution map, and the oracle's own choice at
     /// each step when it has seen the whole trial so far.
-    static func randomTrial(steps count: Int) throws -> (steps: [TrialStep], chosen: [Int]) {
+    static func randomTrial(steps count: Int, unknownStepCost: Int = 0) throws -> (steps: [TrialStep], chosen: [Int]) {
         var rng = Xoshiro256(seed: 12)
         let map = MapSuite.inDistribution.generator.sample(split: .train, using: &rng)
         let config = EnvConfig(maxSteps: 12)
         var env = FrozenLakeEnv(map: map, config: config, rng: Xoshiro256(seed: 3))
-        var oracle = OracleAgent()
+        var oracle = OracleAgent(unknownStepCost: unknownStepCost)
         oracle.beginTrial(TrialInfo(geometry: map.geometry, config: config))
         var steps: [TrialStep] = [], chosen: [Int] = []
         var observation = env.reset(), episodeStart = true
@@ -34,9 +34,13 @@ struct TeacherLabelsTests {
         return (steps, chosen)
     }
 
-    static func labels(_ steps: ArraySlice<TrialStep>, previous: TrialStep?) -> [UInt8] {
+    static func labels(_ steps: ArraySlice<TrialStep>, previous: TrialStep?, unknownStepCost: Int = 0) -> [UInt8] {
         var out = [UInt8](repeating: 0xFF, count: steps.count)
-        Array(steps).withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { TeacherLabels.label($0.baseAddress!, window: w, previous: previous) } }
+        Array(steps).withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer {
+                TeacherLabels.label($0.baseAddress!, window: w, previous: previous, unknownStepCost: unknownStepCost)
+            }
+        }
         return out
     }
 
@@ -46,6 +50,14 @@ struct TeacherLabelsTests {
         let labels = Self.labels(steps[...], previous: nil)
         for (label, action) in zip(labels, chosen) where label != 0 { #expect(label & (1 << action) != 0) }
         #expect(labels.filter { $0 != 0 }.count > 250, "most steps get a label")
+    }
+
+    @Test("the cautious teacher's labels hold every action the cautious oracle could choose, and differ from the belief-greedy ones")
+    func cautiousTeacher() throws {
+        let (steps, chosen) = try Self.randomTrial(steps: 300, unknownStepCost: 3)
+        let labels = Self.labels(steps[...], previous: nil, unknownStepCost: 3)
+        for (label, action) in zip(labels, chosen) where label != 0 { #expect(label & (1 << action) != 0) }
+        #expect(labels != Self.labels(steps[...], previous: nil), "caution changes some labels")
     }
 
     @Test("a window mid-trial is labelled from what it shows alone: the same steps, the same labels, wherever the trial began")

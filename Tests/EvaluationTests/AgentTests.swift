@@ -72,6 +72,19 @@ struct AgentTests {
         #expect(falls > 0)
     }
 
+    @Test("cautious oracle: stitches two half-path episodes that the belief-greedy oracle mostly cannot, and is no worse in-dist")
+    func cautiousOracle() throws {
+        let stitch = TrialSpec.stitching(.inDistribution, count: 200, seed: 0)
+        let cautious = try evaluate(.cautiousOracle, trials: stitch, episodes: 1).successByEpisode[0]
+        let greedy = try evaluate(.oracle, trials: stitch, episodes: 1).successByEpisode[0]
+        print("stitch, first episode: cautious oracle", permille(cautious), "oracle", permille(greedy))
+        #expect(cautious >= 0.9)
+        #expect(cautious > greedy + 0.3)
+        let inDist = try evaluate(.cautiousOracle)
+        #expect(inDist.meanSuccess >= (try evaluate(.oracle)).meanSuccess - 0.01)
+        #expect(inDist.foundGoalByEpisode[9] == 1)
+    }
+
     @Test("qlearning improves over episodes; random stays low")
     func learnersAndFloor() throws {
         let q = try evaluate(.qlearning).successByEpisode
