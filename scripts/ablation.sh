@@ -8,6 +8,7 @@
 #   bash scripts/ablation.sh 15 "1 2" runs/ablation legacy best relabel
 # Variants: edits of `icrl config --preset best`, joined with + (e.g. legacy+relabel):
 #   best      the preset as it is
+#   paper     `icrl config --preset paper` instead of best (only as the first name)
 #   legacy    the preset before three fixes: timeouts shown as landings and trained toward
 #             0, window starts uniform (actors re-encode after new weights in both)
 #   nomask    timeouts trained toward 0 (dqn.masksTimeouts off; `best` has it off)
@@ -31,7 +32,8 @@ mkdir -p "$out"
 for variant in "$@"; do
   for seed in $seeds; do
     run="$out/$variant-s$seed"
-    "$ICRL" config --preset best | python3 -c '
+    base=best; [ "${variant%%+*}" = paper ] && base=paper
+    "$ICRL" config --preset "$base" | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
 for v in sys.argv[1].split("+"):
@@ -63,7 +65,7 @@ for v in sys.argv[1].split("+"):
         c["rollout"]["exploringStartFraction"] = 0.2
     elif v == "limit50":
         c["rollout"]["episodeStepLimit"] = 50
-    elif v != "best":
+    elif v not in ("best", "paper"):
         sys.exit(f"unknown variant {v}")
 json.dump(c, open(sys.argv[2], "w"), indent=1)' "$variant" "$out/$variant.json"
     echo "== $variant seed $seed: training $minutes min into $run =="

@@ -19,6 +19,12 @@ run --agent "$agents" --suite in-dist --name in-dist --trace "$out/in-dist-trace
 run --agent "$agents" --suite ood --name ood
 run --agent "$agents" --suite nonstationary --name nonstationary
 run --agent "$agents" --suite stitch --episodes 5 --name stitch
+# The paper's own stitching map and context (Eval.ipynb; scripts/paper-stitch-context.md):
+# one game of 5 episodes there; here as many trials as maps (the greedy model plays each alike).
+run --agent "$agents" --map HHFF,FFFF,SFFH,HFFF,HFFF,HFGF --context scripts/paper-stitch-context.jsonl \
+  --episodes 5 --name stitch-paper --trace "$out/stitch-paper-trace.jsonl"
+"$bin" trajectories --trace "$out/stitch-paper-trace.jsonl" --agent model --trial 0 --episodes 1,2,3,4,5 --out "$out/stitch-paper-trajectories.svg"
+rm -f "$out/stitch-paper-trace.jsonl"
 # The paper's forced exploration, for comparison with its setting (not our default).
 run --agent "$agents" --suite in-dist --warmup paper --name in-dist-paper-warmup
 "$bin" trajectories --trace "$out/in-dist-trace.jsonl" --agent model --trial 0 --episodes 1,3,10,30 --out "$out/trajectories.svg"

@@ -6,8 +6,8 @@ import Testing
 struct TeacherLabelsTests {
     /// A trial of random moves on one in-distribution map, and the oracle's own choice at
     /// each step when it has seen the whole trial so far.
-    static func randomTrial(steps count: Int, unknownStepCost: Int = 0) throws -> (steps: [TrialStep], chosen: [Int]) {
-        var rng = Xoshiro256(seed: 12)
+    static func randomTrial(steps count: Int, unknownStepCost: Int = 0, seed: UInt64 = 12) throws -> (steps: [TrialStep], chosen: [Int]) {
+        var rng = Xoshiro256(seed: seed)
         let map = MapSuite.inDistribution.generator.sample(split: .train, using: &rng)
         let config = EnvConfig(maxSteps: 12)
         var env = FrozenLakeEnv(map: map, config: config, rng: Xoshiro256(seed: 3))
@@ -54,10 +54,16 @@ struct TeacherLabelsTests {
 
     @Test("the cautious teacher's labels hold every action the cautious oracle could choose, and differ from the belief-greedy ones")
     func cautiousTeacher() throws {
-        let (steps, chosen) = try Self.randomTrial(steps: 300, unknownStepCost: 3)
-        let labels = Self.labels(steps[...], previous: nil, unknownStepCost: 3)
-        for (label, action) in zip(labels, chosen) where label != 0 { #expect(label & (1 << action) != 0) }
-        #expect(labels != Self.labels(steps[...], previous: nil), "caution changes some labels")
+        var differing = 0
+        for seed in UInt64(1)...20 {
+            let (steps, chosen) = try Self.randomTrial(steps: 300, unknownStepCost: 3, seed: seed)
+            let labels = Self.labels(steps[...], previous: nil, unknownStepCost: 3)
+            for (label, action) in zip(labels, chosen) where label != 0 { #expect(label & (1 << action) != 0) }
+            if labels != Self.labels(steps[...], previous: nil) { differing += 1 }
+        }
+        // On small maps a random walk soon stands on most cells; caution matters only while
+        // a known goal has a shortcut through unknown ones.
+        #expect(differing > 0, "caution changes some labels in some of 20 trials")
     }
 
     @Test("a window mid-trial is labelled from what it shows alone: the same steps, the same labels, wherever the trial began")
