@@ -51,6 +51,12 @@ public enum GridPlanner {
         }
     }
 
+    /// Whether moving into `next` from a cell whose cost is `here` stays on a cheapest route
+    /// (entry costs 1 when `entryCost` is nil, as for ``distances(geometry:roles:)``).
+    static func isOnCheapestRoute(to next: Int, distance: [Int], entryCost: [Int]?, here: Int) -> Bool {
+        distance[next] >= 0 && distance[next] + (entryCost?[next] ?? 1) == here
+    }
+
     /// An action that moves one step closer to a target along `distance`, chosen uniformly
     /// among the equally short ones; `nil` if `cell` has no finite distance. With
     /// `entryCost`, `distance` holds ``costs(geometry:roles:entryCost:)`` and a move is on a
@@ -64,7 +70,7 @@ public enum GridPlanner {
         var ties = 0
         for action in 0..<Action.count {
             let next = geometry.neighbor(of: cell, direction: action)
-            if next != cell, distance[next] >= 0, distance[next] + (entryCost?[next] ?? 1) == here {
+            if next != cell, isOnCheapestRoute(to: next, distance: distance, entryCost: entryCost, here: here) {
                 ties += 1
                 if rng.nextInt(below: ties) == 0 { choice = action }
             }

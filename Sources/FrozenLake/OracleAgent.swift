@@ -111,7 +111,9 @@ public struct OracleAgent: InContextAgent, Sendable {
         var mask: UInt8 = 0
         for action in 0..<Action.count {
             let next = geometry.neighbor(of: cell, direction: action)
-            if next != cell, distance[next] >= 0, distance[next] + (entryCost?[next] ?? 1) == here { mask |= 1 << action }
+            if next != cell, GridPlanner.isOnCheapestRoute(to: next, distance: distance, entryCost: entryCost, here: here) {
+                mask |= 1 << action
+            }
         }
         return mask
     }
