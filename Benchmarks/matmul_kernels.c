@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 extern void openblas_set_num_threads(int);
@@ -48,11 +49,17 @@ int main(int argc, char **argv) {
     long rows = argc > 1 ? atol(argv[1]) : 4096;
     int reps = argc > 2 ? atoi(argv[2]) : 10;
     openblas_set_num_threads(1);
-    int amx = icrl_nn_amx_available(), avx = icrl_nn_avx512_available();
+    // ICRL_NN_KERNELS caps the path as in icrl (avx512, avx2, portable): the fp32 figures
+    // are then that path's tile, e.g. the AVX2 build's 6 × 16 on an AVX-512 host.
+    const char *cap = getenv("ICRL_NN_KERNELS");
+    if (cap && *cap) icrl_nn_set_path(!strcmp(cap, "avx512") ? 2 : !strcmp(cap, "avx2") ? 1 : 0);
+    int path = icrl_nn_path();
+    int amx = path == 2 && icrl_nn_amx_available(), avx = path > 0;
     const int shapes[4][2] = {{128, 384}, {128, 128}, {128, 512}, {512, 128}};
     const char *names[4] = {"qkv", "proj", "fc", "fcproj"};
     unsigned seed = 7;
-    printf("{\"rows\": %ld, \"avx512\": %d, \"amx\": %d", rows, avx, amx);
+    const char *path_names[3] = {"portable", "avx2", "avx512"};
+    printf("{\"rows\": %ld, \"nn_kernels\": \"%s\", \"amx\": %d", rows, path_names[path], amx);
     for (int s = 0; s < 4; s++) {
         int c = shapes[s][0], oc = shapes[s][1];
         float *x = gaussian(rows * c, &seed), *w = gaussian((long)oc * c, &seed), *b = gaussian(oc, &seed);

@@ -10,12 +10,20 @@
 #   high — success-heavy: oracle 3 : random 1
 # Each model trains with `icrl learner --dataset FILE --minutes M` on the best recipe
 # (`make data-quality` uses 6 minutes per model). Defaults: 8 minutes, 1,000,000 steps.
+# BALANCED=1 samples each acting policy's trials equally often
+# (`dqn.balancesBehaviours`); BALANCED=0 (the default) in proportion to the steps each holds.
 set -euo pipefail
 bin=${ICRL:-.build/release/icrl}
 minutes=${1:-8}
 steps=${2:-1000000}
 out=${3:-runs/data-quality}
+balanced=${BALANCED:-0}
 mkdir -p "$out"
+"$bin" config --preset best | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+c["dqn"]["balancesBehaviours"] = sys.argv[1] == "1"
+json.dump(c, sys.stdout)' "$balanced" > "$out/config.json"
 declare -A mix=(
   [low]="--random 3 --qlearning 0 --oracle 1"
   [mid]="--random 1 --qlearning 1 --oracle 1"
@@ -31,7 +39,7 @@ for q in low mid high; do
     echo "== $q: using $out/$q.pb"
   fi
   echo "== $q: train offline for $minutes min"
-  "$bin" learner --preset best --dataset "$out/$q.pb" --minutes "$minutes" --bind "tcp://127.0.0.1:$((5700 + ${#checkpoints[@]} * 10))" \
+  "$bin" learner --config "$out/config.json" --dataset "$out/$q.pb" --minutes "$minutes" --bind "tcp://127.0.0.1:$((5700 + ${#checkpoints[@]} * 10))" \
     --out "$out/train-$q" > "$out/train-$q.log" 2>&1
   cp "$out/train-$q/checkpoints/latest.safetensors" "$out/model-$q.safetensors"
   checkpoints+=(--checkpoint "$out/model-$q.safetensors")

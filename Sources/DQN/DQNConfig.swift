@@ -20,6 +20,12 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     /// about 1 window of 145 (`ReplayBuffer.sampleWindow`). 0: uniform starts only (the
     /// setting of configs written before this field existed).
     public var trialStartFraction: Double = 0.25
+    /// Sample every acting policy's trials equally often (`ReplayBuffer.sampleWindow`),
+    /// whatever share of the replay each holds. For offline datasets: with teacher
+    /// relabelling the labels are the teacher's whoever acted, so the data's quality only
+    /// changes which states the model sees, and balancing keeps a dataset made mostly of
+    /// one policy from crowding out the others' states. Off: in proportion to steps held.
+    public var balancesBehaviours = false
     /// Target network: Polyak τ per update (1 = hard copy every `targetEvery` updates).
     public var polyakTau: Float = 0.01
     public var targetEvery = 1
@@ -67,6 +73,7 @@ public struct DQNConfig: Codable, Hashable, Sendable {
         bootstrap = try value(.bootstrap, d.bootstrap)
         masksTimeouts = try value(.masksTimeouts, false)
         trialStartFraction = try value(.trialStartFraction, 0)
+        balancesBehaviours = try value(.balancesBehaviours, false)
         polyakTau = try value(.polyakTau, d.polyakTau)
         targetEvery = try value(.targetEvery, d.targetEvery)
         huberDelta = try c.decodeIfPresent(Float.self, forKey: .huberDelta)

@@ -92,7 +92,9 @@ public final class DQNLearner {
         var b = 0
         while b < batch {
             guard attemptsLeft > 0,
-                  let window = replay.sampleWindow(length: time, trialStartFraction: config.trialStartFraction, using: &rng)
+                  let window = replay.sampleWindow(
+                      length: time, trialStartFraction: config.trialStartFraction,
+                      balancingBehaviours: config.balancesBehaviours, using: &rng)
             else { return false }
             attemptsLeft -= 1
             let trial = replay.trials[window.trial]

@@ -61,6 +61,8 @@ public struct ReplayBuffer: Sendable {
     public private(set) var evictedTrials = 0
     /// Longest trial stored so far, for rejection sampling (never shrinks; only makes sampling a bit slower).
     public private(set) var longestTrial = 1
+    /// Stored steps per acting policy (`Trial.behaviour`), for behaviour-balanced sampling.
+    public private(set) var stepsByBehaviour: [UInt32: Int] = [:]
     // Trial key → position in `trials` counted from `firstIndex`, to find open trials fast.
     private var open: [TrialKey: Int] = [:]
     private var firstIndex = 0
@@ -97,6 +99,7 @@ public struct ReplayBuffer: Sendable {
             }
             trials[index].steps.append(contentsOf: steps)
             storedSteps += steps.count
+            stepsByBehaviour[trials[index].behaviour, default: 0] += steps.count
             longestTrial = max(longestTrial, trials[index].steps.count)
             if done {
                 trials[index].done = true
@@ -113,6 +116,7 @@ public struct ReplayBuffer: Sendable {
             }
             trials.append(Trial(key: key, steps: steps, done: done, behaviour: behaviour))
             storedSteps += steps.count
+            stepsByBehaviour[behaviour, default: 0] += steps.count
             longestTrial = max(longestTrial, steps.count)
             if done {
                 completedTrials += 1
@@ -129,6 +133,7 @@ public struct ReplayBuffer: Sendable {
         guard let absolute = open.removeValue(forKey: key) else { return }
         let index = absolute - firstIndex
         storedSteps -= trials[index].steps.count
+        forget(trials[index].steps.count, of: trials[index].behaviour)
         trials[index].steps = []
         trials[index].done = true
     }
@@ -138,9 +143,15 @@ public struct ReplayBuffer: Sendable {
             trials.removeFirst()
             firstIndex += 1
             storedSteps -= oldest.steps.count
+            forget(oldest.steps.count, of: oldest.behaviour)
             if !oldest.done { open[oldest.key] = nil }
             if !oldest.steps.isEmpty { evictedTrials += 1 }
         }
+    }
+
+    private mutating func forget(_ count: Int, of behaviour: UInt32) {
+        let left = (stepsByBehaviour[behaviour] ?? 0) - count
+        stepsByBehaviour[behaviour] = left > 0 ? left : nil
     }
 
     /// Position in `trials` of an open trial.
@@ -156,17 +167,29 @@ public struct ReplayBuffer: Sendable {
     /// else a start drawn uniformly from `0...(n − length)`. Uniform starts cover the middle
     /// of a long trial far more often than its ends (step 0 of an n-step trial is in 1
     /// window of n − length + 1); the fraction puts back the windows evaluation reads
-    /// first. Nil when empty.
+    /// first. With `balancingBehaviours`, each acting policy held (`stepsByBehaviour`) gets
+    /// an equal share of the windows, and within it trials go in proportion to their length:
+    /// what the model trains on then depends on which policies acted, not on how much each
+    /// one contributed. Nil when empty.
     public func sampleWindow<G: RandomNumberGenerator>(
-        length: Int, trialStartFraction: Double = 0, using rng: inout G
+        length: Int, trialStartFraction: Double = 0, balancingBehaviours: Bool = false, using rng: inout G
     ) -> (trial: Int, start: Int, count: Int)? {
         guard storedSteps > 0, !trials.isEmpty else { return nil }
         let longest = longestTrial
-        // Rejection sampling: pick a trial uniformly, keep it with probability len / longest.
-        for _ in 0..<10_000 {
+        // Balanced, a trial of behaviour b is kept with weight n × (fewest steps of any
+        // behaviour) / (steps of b) ≤ n, so every behaviour's total weight is the same.
+        let fewest = Double(stepsByBehaviour.values.min() ?? 1)
+        // Rejection sampling: pick a trial uniformly, keep it with probability weight / longest.
+        for _ in 0..<100_000 {
             let index = Int.random(in: 0..<trials.count, using: &rng)
             let n = trials[index].steps.count
-            guard n > 0, Int.random(in: 0..<longest, using: &rng) < n else { continue }
+            guard n > 0 else { continue }
+            if balancingBehaviours, let held = stepsByBehaviour[trials[index].behaviour] {
+                let weight = Double(n) * fewest / Double(held)
+                guard Double.random(in: 0..<Double(longest), using: &rng) < weight else { continue }
+            } else {
+                guard Int.random(in: 0..<longest, using: &rng) < n else { continue }
+            }
             let count = min(length, n)
             let fromStart = trialStartFraction > 0 && Double.random(in: 0..<1, using: &rng) < trialStartFraction
             let start = fromStart ? 0 : Int.random(in: 0...(n - count), using: &rng)

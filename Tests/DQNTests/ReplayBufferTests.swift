@@ -66,4 +66,40 @@ struct ReplayBufferTests {
             #expect(abs(Double(atStart) / 4_000 - expected) < 0.03, "fraction \(fraction): \(atStart)")
         }
     }
+
+    @Test("balanced sampling gives each acting policy an equal share, whatever it holds; counts follow drops and evictions")
+    func behaviourBalance() throws {
+        var replay = ReplayBuffer(capacitySteps: 2_000)
+        // Behaviour 1 holds three times the steps of behaviour 2, in trials of two lengths.
+        for i in 0..<6 {
+            try replay.append(steps(i.isMultiple(of: 2) ? 100 : 200), to: .init(incarnation: 1, trialID: UInt64(i)),
+                              firstStep: 0, done: true, behaviour: 1)
+        }
+        try replay.append(steps(150), to: .init(incarnation: 1, trialID: 10), firstStep: 0, done: true, behaviour: 2)
+        try replay.append(steps(150), to: .init(incarnation: 1, trialID: 11), firstStep: 0, done: true, behaviour: 2)
+        #expect(replay.stepsByBehaviour == [1: 900, 2: 300])
+        var rng = SystemRandomNumberGenerator()
+        for balanced in [false, true] {
+            var second = 0, long = 0, first = 0
+            for _ in 0..<12_000 {
+                let w = try #require(replay.sampleWindow(length: 64, balancingBehaviours: balanced, using: &rng))
+                let trial = replay.trials[w.trial]
+                if trial.behaviour == 2 { second += 1 } else {
+                    first += 1
+                    if trial.steps.count == 200 { long += 1 }
+                }
+            }
+            #expect(abs(Double(second) / 12_000 - (balanced ? 0.5 : 0.25)) < 0.03, "balanced \(balanced): \(second)")
+            // Within a behaviour, trials still go in proportion to their length.
+            #expect(abs(Double(long) / Double(first) - 2.0 / 3) < 0.04)
+        }
+        // A dropped open trial and evicted ones leave the counts.
+        try replay.append(steps(50), to: .init(incarnation: 2, trialID: 1), firstStep: 0, done: false, behaviour: 3)
+        #expect(replay.stepsByBehaviour[3] == 50)
+        replay.drop(.init(incarnation: 2, trialID: 1))
+        #expect(replay.stepsByBehaviour[3] == nil)
+        try replay.append(steps(1_000), to: .init(incarnation: 3, trialID: 1), firstStep: 0, done: true, behaviour: 2)
+        #expect(replay.stepsByBehaviour.values.reduce(0, +) == replay.storedSteps)
+        #expect(replay.stepsByBehaviour[1] == replay.trials.filter { $0.behaviour == 1 }.map(\.steps.count).reduce(0, +))
+    }
 }
