@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
         float *x = gaussian(rows * c, &seed), *w = gaussian((long)oc * c, &seed), *b = gaussian(oc, &seed);
         float *o = gaussian(rows * oc, &seed), *dy = gaussian(rows * oc, &seed), *dx = gaussian(rows * c, &seed);
         float *dw = gaussian((long)oc * c, &seed);
-        double flops = 2.0 * rows * c * oc, best[5] = {1e30, 1e30, 1e30, 1e30, 1e30};
+        double flops = 2.0 * rows * c * oc, best[7] = {1e30, 1e30, 1e30, 1e30, 1e30, 1e30, 1e30};
         for (int r = 0; r < reps; r++) {
             double t0 = now();
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, oc, c, 1, x, c, w, c, 0, o, oc);
@@ -83,19 +83,27 @@ int main(int argc, char **argv) {
                 icrl_linear_forward_amx(o, x, w, NULL, NULL, rows, c, oc);
                 t5 = now();
             }
-            double d[5] = {t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4};
-            for (int k = 0; k < 5; k++)
+            double t6 = now();
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, c, oc, 1, dy, oc, w, c, 0, dx, c);
+            double t7 = now(), t8 = t7;
+            if (avx) {
+                icrl_linear_backward_input(dx, dy, w, rows, c, oc);
+                t8 = now();
+            }
+            double d[7] = {t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t7 - t6, t8 - t7};
+            for (int k = 0; k < 7; k++)
                 if (d[k] > 0 && d[k] < best[k]) best[k] = d[k];
         }
         long check = rows < 64 ? rows : 64;
-        printf(", \"%s_openblas_gflops\": %.1f, \"%s_openblas_dweight_gflops\": %.1f", names[s], flops / best[0] / 1e9,
-               names[s], flops / best[1] / 1e9);
+        printf(", \"%s_openblas_gflops\": %.1f, \"%s_openblas_dweight_gflops\": %.1f, \"%s_openblas_dinput_gflops\": %.1f",
+               names[s], flops / best[0] / 1e9, names[s], flops / best[1] / 1e9, names[s], flops / best[5] / 1e9);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, check, oc, c, 1, x, c, w, c, 0, o, oc);
         printf(", \"%s_openblas_error\": %.2e", names[s], forward_error(o, x, w, check, c, oc));
         if (avx) {
             icrl_linear_forward(o, x, w, NULL, NULL, check, c, oc);
-            printf(", \"%s_fp32_gflops\": %.1f, \"%s_fp32_dweight_gflops\": %.1f, \"%s_fp32_error\": %.2e", names[s],
-                   flops / best[2] / 1e9, names[s], flops / best[3] / 1e9, names[s], forward_error(o, x, w, check, c, oc));
+            printf(", \"%s_fp32_gflops\": %.1f, \"%s_fp32_dweight_gflops\": %.1f, \"%s_fp32_dinput_gflops\": %.1f, "
+                   "\"%s_fp32_error\": %.2e", names[s], flops / best[2] / 1e9, names[s], flops / best[3] / 1e9, names[s],
+                   flops / best[6] / 1e9, names[s], forward_error(o, x, w, check, c, oc));
         }
         if (amx) {
             icrl_linear_forward_amx(o, x, w, NULL, NULL, check, c, oc);

@@ -12,18 +12,22 @@
 # (`make data-quality` uses 6 minutes per model). Defaults: 8 minutes, 1,000,000 steps.
 # BALANCED=1 samples each acting policy's trials equally often
 # (`dqn.balancesBehaviours`); BALANCED=0 (the default) in proportion to the steps each holds.
+# AUGMENT=1 shows every sampled window through a random grid symmetry on a fresh placement
+# (`dqn.augmentsSymmetries`); AUGMENT=0 trains on the windows as stored.
 set -euo pipefail
 bin=${ICRL:-.build/release/icrl}
 minutes=${1:-8}
 steps=${2:-1000000}
 out=${3:-runs/data-quality}
 balanced=${BALANCED:-0}
+augment=${AUGMENT:-0}
 mkdir -p "$out"
 "$bin" config --preset best | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
 c["dqn"]["balancesBehaviours"] = sys.argv[1] == "1"
-json.dump(c, sys.stdout)' "$balanced" > "$out/config.json"
+c["dqn"]["augmentsSymmetries"] = sys.argv[2] == "1"
+json.dump(c, sys.stdout)' "$balanced" "$augment" > "$out/config.json"
 declare -A mix=(
   [low]="--random 3 --qlearning 0 --oracle 1"
   [mid]="--random 1 --qlearning 1 --oracle 1"

@@ -26,6 +26,11 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     /// changes which states the model sees, and balancing keeps a dataset made mostly of
     /// one policy from crowding out the others' states. Off: in proportion to steps held.
     public var balancesBehaviours = false
+    /// Show every sampled window through a random one of the grid's eight symmetries
+    /// (`GridSymmetry.augment`: transposes and flips, actions relabelled), each map on a
+    /// fresh canvas placement. The maps' distribution is symmetric, so this multiplies the
+    /// distinct trials a fixed dataset holds; it rewrites only the sampled copy.
+    public var augmentsSymmetries = false
     /// Target network: Polyak τ per update (1 = hard copy every `targetEvery` updates).
     public var polyakTau: Float = 0.01
     public var targetEvery = 1
@@ -74,6 +79,7 @@ public struct DQNConfig: Codable, Hashable, Sendable {
         masksTimeouts = try value(.masksTimeouts, false)
         trialStartFraction = try value(.trialStartFraction, 0)
         balancesBehaviours = try value(.balancesBehaviours, false)
+        augmentsSymmetries = try value(.augmentsSymmetries, false)
         polyakTau = try value(.polyakTau, d.polyakTau)
         targetEvery = try value(.targetEvery, d.targetEvery)
         huberDelta = try c.decodeIfPresent(Float.self, forKey: .huberDelta)

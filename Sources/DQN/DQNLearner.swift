@@ -101,18 +101,23 @@ public final class DQNLearner {
             lengths[b] = window.count
             endsTrial[b] = trial.done && window.start + window.count == trial.steps.count
             demonstrator[b] = demonstratorValues.contains(trial.behaviour)
-            let previous = window.start > 0 ? trial.steps[window.start - 1] : nil
-            previousSteps[b] = previous
+            var previous = window.start > 0 ? trial.steps[window.start - 1] : nil
             trial.steps.withUnsafeBufferPointer { all in
-                let slice = UnsafeBufferPointer(rebasing: all[window.start..<(window.start + window.count)])
-                for t in 0..<window.count { steps[b * time + t] = slice[t] }
+                for t in 0..<window.count { steps[b * time + t] = all[window.start + t] }
+            }
+            steps.withUnsafeMutableBufferPointer { all in
+                let copy = UnsafeMutableBufferPointer(rebasing: all[(b * time)..<(b * time + window.count)])
+                if config.augmentsSymmetries {
+                    GridSymmetry.augment(copy, previous: &previous, tokenizer: tokenizer, using: &rng)
+                }
                 tokens.withUnsafeMutableBufferPointer { out in
                     let base = out.baseAddress! + b * time * features
-                    tokenizer.encode(into: base, window: slice, previous: previous)
+                    tokenizer.encode(into: base, window: UnsafeBufferPointer(copy), previous: previous)
                     // Padding repeats valid indices (zeros); the mask keeps it out of the loss.
                     (base + window.count * features).update(repeating: 0, count: (time - window.count) * features)
                 }
             }
+            previousSteps[b] = previous
             let inRange = tokens.withUnsafeBufferPointer { all in
                 tokenizer.inVocabulary(UnsafeBufferPointer(rebasing: all[(b * time * features)..<((b + 1) * time * features)]))
             }

@@ -62,7 +62,7 @@ public enum NNBenchmark {
                             tForward = now()
                             dQ.withUnsafeBufferPointer { online.backward(dQ: $0) }
                         } else {
-                            tokens.withUnsafeBufferPointer { online.trainingPass(tokens: $0, batch: batch, time: t, lossGradient: loss) }
+                            _ = tokens.withUnsafeBufferPointer { online.trainingPass(tokens: $0, batch: batch, time: t, lossGradient: loss) }
                         }
                     }
                 }
