@@ -14,6 +14,8 @@
 # (`dqn.balancesBehaviours`); BALANCED=0 (the default) in proportion to the steps each holds.
 # AUGMENT=1 shows every sampled window through a random grid symmetry on a fresh placement
 # (`dqn.augmentsSymmetries`); AUGMENT=0 trains on the windows as stored.
+# SET="dqn.gamma=0 dqn.imitationWeight=4" overrides any config field (JSON values) for
+# an ablation; EVAL_SPLIT=validation scores on validation maps (choices are made there).
 set -euo pipefail
 bin=${ICRL:-.build/release/icrl}
 minutes=${1:-8}
@@ -21,13 +23,23 @@ steps=${2:-1000000}
 out=${3:-runs/data-quality}
 balanced=${BALANCED:-0}
 augment=${AUGMENT:-0}
+overrides=${SET:-}
 mkdir -p "$out"
 "$bin" config --preset best | python3 -c '
 import json, sys
 c = json.load(sys.stdin)
 c["dqn"]["balancesBehaviours"] = sys.argv[1] == "1"
 c["dqn"]["augmentsSymmetries"] = sys.argv[2] == "1"
-json.dump(c, sys.stdout)' "$balanced" "$augment" > "$out/config.json"
+for item in sys.argv[3].split():
+    path, _, value = item.partition("=")
+    *parents, leaf = path.split(".")
+    node = c
+    for key in parents:
+        node = node[key]
+    if leaf not in node:
+        sys.exit(f"SET: {path} is not a config field (see icrl config --preset best)")
+    node[leaf] = json.loads(value)
+json.dump(c, sys.stdout)' "$balanced" "$augment" "$overrides" > "$out/config.json"
 declare -A mix=(
   [low]="--random 3 --qlearning 0 --oracle 1"
   [mid]="--random 1 --qlearning 1 --oracle 1"
@@ -48,5 +60,6 @@ for q in low mid high; do
   cp "$out/train-$q/checkpoints/latest.safetensors" "$out/model-$q.safetensors"
   checkpoints+=(--checkpoint "$out/model-$q.safetensors")
 done
-"$bin" eval --agent random,qlearning,oracle "${checkpoints[@]}" --suite in-dist --maps 200 --seed 1 \
+"$bin" eval --agent random,qlearning,oracle "${checkpoints[@]}" --suite in-dist --maps "${EVAL_MAPS:-200}" \
+  --split "${EVAL_SPLIT:-eval}" --seed 1 \
   --report "${REPORT:-$out}" --name data-quality

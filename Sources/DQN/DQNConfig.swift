@@ -31,6 +31,11 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     /// fresh canvas placement. The maps' distribution is symmetric, so this multiplies the
     /// distinct trials a fixed dataset holds; it rewrites only the sampled copy.
     public var augmentsSymmetries = false
+    /// Share of sampled windows whose whole episodes are reordered on each map
+    /// (`EpisodeShuffle`): any order of a map's episodes is a history some actor could have
+    /// written, and with teacher relabelling it shows a demonstrator's data from the states a
+    /// learner's own mistakes reach. 0: windows as stored.
+    public var episodeShuffleFraction: Double = 0
     /// Target network: Polyak τ per update (1 = hard copy every `targetEvery` updates).
     public var polyakTau: Float = 0.01
     public var targetEvery = 1
@@ -80,6 +85,7 @@ public struct DQNConfig: Codable, Hashable, Sendable {
         trialStartFraction = try value(.trialStartFraction, 0)
         balancesBehaviours = try value(.balancesBehaviours, false)
         augmentsSymmetries = try value(.augmentsSymmetries, false)
+        episodeShuffleFraction = try value(.episodeShuffleFraction, 0)
         polyakTau = try value(.polyakTau, d.polyakTau)
         targetEvery = try value(.targetEvery, d.targetEvery)
         huberDelta = try c.decodeIfPresent(Float.self, forKey: .huberDelta)

@@ -107,6 +107,9 @@ public final class DQNLearner {
             }
             steps.withUnsafeMutableBufferPointer { all in
                 let copy = UnsafeMutableBufferPointer(rebasing: all[(b * time)..<(b * time + window.count)])
+                if config.episodeShuffleFraction > 0, Double.random(in: 0..<1, using: &rng) < config.episodeShuffleFraction {
+                    EpisodeShuffle.shuffle(copy, using: &rng)
+                }
                 if config.augmentsSymmetries {
                     GridSymmetry.augment(copy, previous: &previous, tokenizer: tokenizer, using: &rng)
                 }
