@@ -62,7 +62,7 @@ bench: release
 results: release
 	ICRL=$(RELEASE_BIN) bash scripts/results.sh models/icrl-best.safetensors results 200
 
-# Data quality: three offline models (low/mid/high-quality datasets), about 50 minutes.
+# Data quality: three offline models (low/mid/high-quality datasets), about 60 minutes.
 data-quality: release
 	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/data_quality.sh 18 1000000 runs/data-quality
 
