@@ -5,6 +5,7 @@
 #include "KernelList.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { PATH_NONE = 0, PATH_AVX2 = 1, PATH_AVX512 = 2 };
 
@@ -66,7 +67,19 @@ static int hardware_path(void) {
     return v;
 }
 
-/// The process's path; -1 until chosen (by icrl_nn_set_path, else the hardware's on first use).
+/// The cap `ICRL_NN_KERNELS` puts on the path (Swift's `KernelPath.current` reads the same
+/// variable and warns about bad values), so a kernel called before Swift chose the path
+/// still runs the path the process was asked for.
+static int environment_cap(void) {
+    const char *name = getenv("ICRL_NN_KERNELS");
+    if (name == NULL) return PATH_AVX512;
+    if (strcmp(name, "avx2") == 0) return PATH_AVX2;
+    if (strcmp(name, "portable") == 0) return PATH_NONE;
+    return PATH_AVX512;
+}
+
+/// The process's path; -1 until chosen (by icrl_nn_set_path, else on first use the
+/// hardware's, capped by `ICRL_NN_KERNELS`).
 static int current_path = -1;
 
 void icrl_nn_set_path(int path) {
@@ -79,7 +92,8 @@ int icrl_nn_path(void) {
     int path = __atomic_load_n(&current_path, __ATOMIC_RELAXED);
     if (__builtin_expect(path < 0, 0)) {
         int unset = -1;
-        __atomic_compare_exchange_n(&current_path, &unset, hardware_path(), 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+        int cap = environment_cap(), best = hardware_path();
+        __atomic_compare_exchange_n(&current_path, &unset, cap < best ? cap : best, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
         path = __atomic_load_n(&current_path, __ATOMIC_RELAXED);
     }
     return path;

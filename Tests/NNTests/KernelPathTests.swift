@@ -37,7 +37,9 @@ struct KernelPathTests {
 
     @Test("the C kernels run the process's path, and the GEMM panels follow it")
     func cKernelsFollowThePath() {
-        #expect(icrl_nn_path() == KernelPath.current.cPath)
+        // C first: a kernel called before Swift chose the path must honour ICRL_NN_KERNELS too.
+        let cPath = icrl_nn_path()
+        #expect(cPath == KernelPath.current.cPath)
         if KernelPath.hardware == .avx512 { #expect(icrl_nn_avx2_available() != 0, "an AVX-512 CPU runs the AVX2 path too") }
         if KernelPath.current.hasCKernels {
             let panel = KernelPath.current == .avx512 ? 64 : 16
