@@ -17,7 +17,7 @@ help:
 	@echo "make bench   run the benchmarks (JSON lines on stdout)"
 	@echo "make bench-cluster  end-to-end env steps/s of the local cluster with 1, 2, 4 actors"
 	@echo "make results        the paper's experiments on models/icrl-best.safetensors into results/"
-	@echo "make data-quality   three offline models from low/mid/high-quality data (~60 min)"
+	@echo "make data-quality   three offline models from low/mid/high-quality data (~100 min)"
 	@echo "make test-faults     kill -9 actors/learner, checkpoint under kills, CURVE admission"
 	@echo "make fuzz    libFuzzer + ASan: wire decode/validate, and chunks -> replay -> tokens (FUZZ_SECONDS=60 each)"
 	@echo "make soak    10 min, 4 actors restarted at random: RSS, fds, throughput (SOAK_MINUTES=10)"
@@ -62,9 +62,9 @@ bench: release
 results: release
 	ICRL=$(RELEASE_BIN) bash scripts/results.sh models/icrl-best.safetensors results 200
 
-# Data quality: three offline models (low/mid/high-quality datasets), about 60 minutes.
+# Data quality: three offline models (low/mid/high-quality datasets), about 100 minutes.
 data-quality: release
-	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/data_quality.sh 18 1000000 runs/data-quality
+	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/data_quality.sh 30 1000000 runs/data-quality
 
 # Multi-host test: learner and two actors in separate network namespaces (needs root).
 test-cluster: release

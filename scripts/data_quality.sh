@@ -9,7 +9,7 @@
 #   mid  — mixed:         random 1 : qlearning 1 : oracle 1
 #   high — success-heavy: oracle 3 : random 1
 # Each model trains with `icrl learner --dataset FILE --minutes M` on the best recipe
-# (`make data-quality` uses 18 minutes per model). Defaults: 8 minutes, 1,000,000 steps.
+# (`make data-quality` uses 30 minutes per model). Defaults: 8 minutes, 1,000,000 steps.
 # BALANCED=1 samples each acting policy's trials equally often
 # (`dqn.balancesBehaviours`); BALANCED=0 (the default) in proportion to the steps each holds.
 # AUGMENT=1 shows every sampled window through a random grid symmetry on a fresh placement
