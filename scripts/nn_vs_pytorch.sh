@@ -75,10 +75,14 @@ for v in variants:
     # Each round's ratio against that round's PyTorch run, then the median of those.
     train_round = statistics.median(t["train_step_ms"] / l["train_step_ms"] for t, l in zip(torch, learner))
     decode_round = statistics.median(t["decode_ms"] / a["decode_ms"] for t, a in zip(torch, actor))
-    kind = f"{learner[0].get('nn_kernels', '?')} / {learner[0].get('nn_matmul', 'openblas')} / {learner[0].get('openblas_core', '?')}"
+    matmul = learner[0].get('nn_matmul', 'openblas')
+    # The decoder's products may take another path (the tile on AVX2): shown when they do.
+    if actor[0].get('nn_matmul_decode', matmul) != matmul: matmul += f" (decode {actor[0]['nn_matmul_decode']})"
+    kind = f"{learner[0].get('nn_kernels', '?')} / {matmul} / {learner[0].get('openblas_core', '?')}"
     print(f"| ICRL {v} | {kind} | {train:.1f} ms | {torch_train / train:.2f}x | {train_round:.2f}x | {decode:.3f} ms | "
           f"{torch_decode / decode:.2f}x | {decode_round:.2f}x | {med(learner, 'peak_rss_mb'):.0f} MiB |")
     summary[v] = {"nn_kernels": learner[0].get("nn_kernels"), "nn_matmul": learner[0].get("nn_matmul"),
+                  "nn_matmul_decode": actor[0].get("nn_matmul_decode"),
                   "openblas_core": learner[0].get("openblas_core"), "train_step_ms": train, "decode_ms": decode,
                   "train_vs_torch_round_median": round(train_round, 3), "decode_vs_torch_round_median": round(decode_round, 3),
                   "peak_rss_mb": med(learner, "peak_rss_mb")}

@@ -222,6 +222,7 @@ public enum NNBenchmark {
             "openblas_core": String(cString: openblas_get_corename()),
             "nn_kernels": KernelPath.current.rawValue,
             "nn_matmul": MatmulPath.current.rawValue,
+            "nn_matmul_decode": MatmulPath.decoding.rawValue,
         ]
     }
 

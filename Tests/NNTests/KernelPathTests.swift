@@ -30,9 +30,12 @@ struct KernelPathTests {
             #expect(MatmulPath.allCases.filter(\.isAvailable) == [.fp32, .openblas])
             let requested = ProcessInfo.processInfo.environment["ICRL_NN_MATMUL"]
             #expect(MatmulPath.current == (requested == "fp32" ? .fp32 : .openblas))
+            // The decoder's one-row-per-sequence products take the tile unless a path was asked for.
+            #expect(MatmulPath.decoding == (requested == nil ? .fp32 : MatmulPath.current))
         case .avx512:
             #expect(MatmulPath.fp32.isAvailable)
         }
+        if KernelPath.current != .avx2 { #expect(MatmulPath.decoding == MatmulPath.current) }
     }
 
     @Test("the C kernels run the process's path, and the GEMM panels follow it")

@@ -41,7 +41,7 @@ extension KVCacheDecoder {
             (history + (i * capacity + positions[i] % capacity) * k).update(from: source, count: k)
             ws.positions[r] = Int32(truncatingIfNeeded: positions[i])
         }
-        runPipeline(rows, count: count, packed: model.packedWeights())
+        runPipeline(rows, count: count, packed: model.packedWeights(path: .decoding))
         for r in 0..<count {
             let i = rows[r]
             (q.baseAddress! + i * a).update(from: ws.q + r * a, count: a)

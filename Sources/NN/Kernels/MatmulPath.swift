@@ -41,6 +41,17 @@ public enum MatmulPath: String, Sendable, CaseIterable {
         return KernelPath.current == .avx512 ? .fp32 : .openblas
     }()
 
+    /// The KV-cache decoder's per-token products: `current`, except on the AVX2 path when
+    /// `ICRL_NN_MATMUL` is not set, where they run on our tile (`fp32`) while training stays
+    /// on OpenBLAS. A decode step multiplies one row per sequence (64 in `icrl bench actor`)
+    /// and OpenBLAS packs that operand on every call: in a `perf record -e cpu-clock` profile
+    /// of the AVX2 decode step (2026-12-03, AVX2 path on an AVX-512 Xeon) its packing took
+    /// 9% of the samples and its Haswell kernel 24%; the tile reads the rows in place.
+    public static let decoding: MatmulPath = {
+        if KernelPath.current == .avx2, ProcessInfo.processInfo.environment["ICRL_NN_MATMUL"] == nil { return .fp32 }
+        return current
+    }()
+
     /// Whether this CPU (and OS) can run the path; tests compare every available one.
     public var isAvailable: Bool {
         switch self {

@@ -69,10 +69,11 @@ public final class Transformer {
     /// Number of parameters.
     public var parameterCount: Int { layout.count }
 
-    /// The linear weights packed for the fp32 GEMM and current with `parameters`, or nil on
-    /// the other matmul paths. Call on the thread that drives the model, before a pass.
-    func packedWeights() -> PackedWeights? {
-        guard MatmulPath.current == .fp32 else { return nil }
+    /// The linear weights packed for the fp32 GEMM and current with `parameters`, or nil
+    /// when `path` is another matmul path. Call on the thread that drives the model, before
+    /// a pass.
+    func packedWeights(path: MatmulPath = .current) -> PackedWeights? {
+        guard path == .fp32 else { return nil }
         let packed = packedStorage ?? PackedWeights(config: config)
         packedStorage = packed
         packed.refresh(from: self)
