@@ -64,7 +64,7 @@ results: release
 
 # Data quality: three offline models (low/mid/high-quality datasets), about 100 minutes.
 data-quality: release
-	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/data_quality.sh 30 1000000 runs/data-quality
+	ICRL=$(RELEASE_BIN) REPORT=results EVAL_MAPS=2000 bash scripts/data_quality.sh 30 1000000 runs/data-quality
 
 # Multi-host test: learner and two actors in separate network namespaces (needs root).
 test-cluster: release
