@@ -79,6 +79,7 @@ public final class LearnerService {
         learner = try DQNLearner(
             config: config.dqn, tokenizer: Tokenizer(config: config.tokenizer), model: config.model, seed: config.seed)
         try learner.target.copyParameters(from: learner.online)
+        learner.teacherDynamics = EnvConfig(slippery: config.rollout.slippery, maxSteps: config.rollout.episodeStepLimit)
         state = LearnerState(
             replay: ReplayBuffer(
                 capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16,

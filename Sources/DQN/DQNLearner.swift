@@ -1,3 +1,4 @@
+import FrozenLake
 import NN
 
 /// DQN on the transformer, with no sockets: sample windows from a replay, compute
@@ -58,6 +59,8 @@ public final class DQNLearner {
     var previousSteps: [TrialStep?]
     /// (B, T) teacher labels (`TeacherLabels`) when relabelling
     var teacherLabels: [UInt8]
+    /// The dynamics the relabelling teacher plans with: the rollouts' (slippery or not).
+    public var teacherDynamics = EnvConfig.paper
     let demonstratorValues: Set<UInt32>
     /// Actions, targets, masks and target Q-values of the sampled batch
     let loss: DQNBatchLoss
@@ -147,7 +150,8 @@ public final class DQNLearner {
                     for b in 0..<batch {
                         TeacherLabels.label(labels.baseAddress! + b * time,
                                             window: UnsafeBufferPointer(rebasing: s[(b * time)..<(b * time + lengths[b])]),
-                                            previous: previousSteps[b], unknownStepCost: config.teacherUnknownStepCost)
+                                            previous: previousSteps[b], unknownStepCost: config.teacherUnknownStepCost,
+                                            dynamics: teacherDynamics)
                     }
                 }
             }

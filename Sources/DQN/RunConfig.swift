@@ -72,9 +72,6 @@ public struct RunConfig: Codable, Hashable, Sendable {
             guard dqn.imitationWeight > 0 else {
                 throw ConfigError(message: "dqn.teacherRelabel labels every token for the margin term, which dqn.imitationWeight 0 turns off; give it a weight (e.g. 1)")
             }
-            guard !rollout.slippery else {
-                throw ConfigError(message: "dqn.teacherRelabel needs non-slippery maps: the oracle's choice on slippery ice is not a set of moves")
-            }
         }
     }
 

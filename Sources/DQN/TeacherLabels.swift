@@ -6,8 +6,8 @@ import FrozenLake
 /// nothing from earlier in the trial. Labels computed from the whole trial would ask the
 /// model for choices its window gives no reason for.
 ///
-/// Non-slippery dynamics only: the oracle's choice on slippery ice is not a set of moves
-/// (`RunConfig.validate` refuses `teacherRelabel` with slippery rollouts).
+/// On slippery ice the teacher plans with the slip model (`dynamics`): its labels are the
+/// belief MDP's greedy actions.
 public enum TeacherLabels {
     /// Writes `labels[t]` for each step of `window`.
     ///
@@ -16,10 +16,10 @@ public enum TeacherLabels {
     /// - previous: the step before the window, nil when the window opens the trial
     /// - unknownStepCost: the teacher's caution (`OracleAgent.unknownStepCost`)
     public static func label(_ labels: UnsafeMutablePointer<UInt8>, window: UnsafeBufferPointer<TrialStep>, previous: TrialStep?,
-                             unknownStepCost: Int = 0) {
+                             unknownStepCost: Int = 0, dynamics: EnvConfig = .paper) {
         guard let first = window.first else { return }
         var oracle = OracleAgent(unknownStepCost: unknownStepCost)
-        begin(&oracle, on: first)
+        begin(&oracle, on: first, dynamics: dynamics)
         // What the first token shows of the step before it: where it ended (a hole, a goal or
         // a safe cell) is in the token's features, so the oracle may know it too.
         if let previous, previous.rows == first.rows, previous.cols == first.cols, first.flags & TrialStep.mapStartBit == 0 {
@@ -27,17 +27,16 @@ public enum TeacherLabels {
             if previous.endsEpisode { oracle.endEpisode() }
         }
         for (t, step) in window.enumerated() {
-            if t > 0, step.flags & TrialStep.mapStartBit != 0 { begin(&oracle, on: step) }
+            if t > 0, step.flags & TrialStep.mapStartBit != 0 { begin(&oracle, on: step, dynamics: dynamics) }
             labels[t] = oracle.bestActions(observation: Int(step.observation))
             oracle.observe(transition(step))
             if step.endsEpisode { oracle.endEpisode() }
         }
     }
 
-    static func begin(_ oracle: inout OracleAgent, on step: TrialStep) {
+    static func begin(_ oracle: inout OracleAgent, on step: TrialStep, dynamics: EnvConfig) {
         oracle.beginTrial(TrialInfo(
-            geometry: GridGeometry(rows: Int(step.rows), cols: Int(step.cols)),
-            config: EnvConfig(slippery: false, maxSteps: 100)))
+            geometry: GridGeometry(rows: Int(step.rows), cols: Int(step.cols)), config: dynamics))
     }
 
     static func transition(_ step: TrialStep) -> Transition {

@@ -162,6 +162,22 @@ public enum GridPlanner {
         return pickTied(qs, best: best, rng: &rng)
     }
 
+    /// The actions ``greedy(geometry:roles:config:gamma:value:from:rng:)`` chooses among,
+    /// as a bit mask (bit `a` for action `a`); 0 when every action is worth 0.
+    public static func greedyMask(
+        geometry: GridGeometry, roles: [Role], config: EnvConfig, gamma: Double, value: [Double], from cell: Int
+    ) -> UInt8 {
+        var qs = [Double](repeating: 0, count: Action.count)
+        for action in 0..<Action.count {
+            qs[action] = actionValue(geometry: geometry, roles: roles, config: config, gamma: gamma, value: value, cell: cell, action: action)
+        }
+        let best = qs.max()!
+        guard best > 0 else { return 0 }
+        var mask: UInt8 = 0
+        for (action, q) in qs.enumerated() where q >= best - 1e-12 { mask |= 1 << action }
+        return mask
+    }
+
     /// Uniform choice among the indices whose value is within 1e-12 of `best`.
     static func pickTied(_ qs: [Double], best: Double, rng: inout Xoshiro256) -> Int {
         var choice = 0

@@ -4,11 +4,13 @@
 /// |---|---|---|
 /// | `in-dist` | paper, height and width 3…5 | 100 |
 /// | `ood` | paper, height and width 6…7 | 100 |
+/// | `ood8` | paper, 8 × 8 (the largest the tokenizer's canvas holds) | 200 |
 /// | `4x4` | Gymnasium `generate_random_map(4, 0.8)` | 100 (`FrozenLake-v1`) |
 /// | `8x8` | Gymnasium `generate_random_map(8, 0.8)` | 200 (`FrozenLake8x8-v1`) |
 public enum MapSuite: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case inDistribution = "in-dist"
     case outOfDistribution = "ood"
+    case outOfDistribution8x8 = "ood8"
     case classic4x4 = "4x4"
     case classic8x8 = "8x8"
 
@@ -17,19 +19,22 @@ public enum MapSuite: String, Sendable, Hashable, CaseIterable, CustomStringConv
         switch self {
         case .inDistribution: .paper(rows: 3...5, cols: 3...5)
         case .outOfDistribution: .paper(rows: 6...7, cols: 6...7)
+        case .outOfDistribution8x8: .paper(rows: 8...8, cols: 8...8)
         case .classic4x4: .gymnasium(size: 4, frozenProbability: 0.8)
         case .classic8x8: .gymnasium(size: 8, frozenProbability: 0.8)
         }
     }
 
-    /// Gymnasium's registered step limit for maps of this kind.
-    public var defaultMaxSteps: Int { self == .classic8x8 ? 200 : 100 }
+    /// Gymnasium's registered step limit for maps of this kind (`FrozenLake8x8-v1`'s 200
+    /// for every 8 × 8 suite).
+    public var defaultMaxSteps: Int { self == .classic8x8 || self == .outOfDistribution8x8 ? 200 : 100 }
 
     /// One line for help texts and tables.
     public var summary: String {
         switch self {
         case .inDistribution: "paper's maps, 3-5 rows x 3-5 cols (the training distribution)"
         case .outOfDistribution: "paper's maps, 6-7 rows x 6-7 cols (never trained on)"
+        case .outOfDistribution8x8: "paper's maps, 8 rows x 8 cols (never trained on)"
         case .classic4x4: "Gymnasium generate_random_map(4, p=0.8)"
         case .classic8x8: "Gymnasium generate_random_map(8, p=0.8)"
         }

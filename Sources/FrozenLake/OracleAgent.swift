@@ -91,12 +91,21 @@ public struct OracleAgent: InContextAgent, Sendable {
 
     /// Every action `act` could choose here, as a bit mask (bit `a` for action `a`), for
     /// relabelling other agents' trials with what the oracle would do; 0 when it would act at
-    /// random (nothing left to reach) or the ice is slippery (its choice there is not a set).
+    /// random (nothing left to reach). On slippery ice these are the greedy actions of the
+    /// belief MDP (ties within `GridPlanner.greedyMask`'s tolerance), usually one.
     /// Learns, like `act`, that the agent stands on a safe cell.
     public mutating func bestActions(observation: Int) -> UInt8 {
         learn(observation, is: .safe)
         if !planIsCurrent { replan() }
-        guard !config.slippery else { return 0 }
+        if config.slippery {
+            if knowsGoal, goalValue[observation] > 0 {
+                let mask = GridPlanner.greedyMask(
+                    geometry: geometry, roles: goalRoles, config: config, gamma: discount, value: goalValue, from: observation)
+                if mask != 0 { return mask }
+            }
+            return GridPlanner.greedyMask(
+                geometry: geometry, roles: exploreRoles, config: config, gamma: discount, value: exploreValue, from: observation)
+        }
         if knowsGoal {
             let toGoal = Self.descending(geometry: geometry, distance: goalDistance, entryCost: goalEntryCost, from: observation)
             if toGoal != 0 { return toGoal }

@@ -26,6 +26,8 @@ struct EvalCommand: ParsableCommand {
               icrl eval --agent oracle --suite in-dist
               icrl eval --agent random,qlearning,oracle,known-map --maps 200
               icrl eval --agent oracle --suite ood --slippery --json
+              icrl eval --agent cautious-oracle,planner --suite ood8 --maps 100
+              icrl eval --agent known-map,planner --map-name 8x8 --slippery --maps 100
               icrl eval --agent oracle --checkpoint models/icrl-best.safetensors --suite nonstationary
               icrl eval --agent qlearning,oracle --suite stitch --episodes 5
               icrl eval --agent oracle --map SFFF,FHFH,FFFH,HFFG --context ctx.jsonl --trials 20
@@ -51,6 +53,8 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Probability of a random action at every step for the model (0: greedy).")
     var epsilon: Double = 0
+
+    @OptionGroup(title: "Planner") var planner: PlannerOptions
 
     @OptionGroup var trials: EvalTrialOptions
     @OptionGroup var output: EvalOutputOptions
@@ -100,7 +104,7 @@ struct EvalCommand: ParsableCommand {
         for kind in try classicalAgents() {
             // Only known-map reads `revealedMap`; see ClassicalAgentKind.seesMap.
             results.append(try harness.run(agentName: kind.rawValue, trials: specs, trace: trace) { setup in
-                kind.makeAgent(revealing: setup.revealedMap)
+                kind.makeAgent(revealing: setup.revealedMap, prior: trials.mapSuite.generator, planner: planner.settings)
             })
         }
         for path in checkpoints {
@@ -119,7 +123,7 @@ struct EvalCommand: ParsableCommand {
 /// Which trials `icrl eval` runs: suite, number of maps and episodes, dynamics, seed.
 struct EvalTrialOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Suite: \(MapSuite.names), \(ExperimentSuite.names). in-dist = the paper's 3-5 x 3-5 maps; ood = 6-7 x 6-7; 4x4/8x8 = Gymnasium's generate_random_map; nonstationary = in-dist maps swapped for another of the same shape after --swap-after episodes (60 episodes by default); stitch = in-dist maps with two scripted half-path episodes in the context.",
+        "Suite: \(MapSuite.names), \(ExperimentSuite.names). in-dist = the paper's 3-5 x 3-5 maps; ood = 6-7 x 6-7; ood8 = 8 x 8; 4x4/8x8 = Gymnasium's generate_random_map; nonstationary = in-dist maps swapped for another of the same shape after --swap-after episodes (60 episodes by default); stitch = in-dist maps with two scripted half-path episodes in the context.",
         valueName: "name"))
     var suite: String = MapSuite.inDistribution.rawValue
 
@@ -136,6 +140,20 @@ struct EvalTrialOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Evaluate on this one map instead of a suite (rows separated by commas, e.g. SFFF,FHFH,FFFH,HFFG); --maps then counts trials on it.", valueName: "rows"))
     var map: String?
+
+    @Option(name: .customLong("map-name"), help: ArgumentHelp(
+        "Evaluate on one of Gymnasium's named maps (FrozenLake-v1's map_name): 4x4 (SFFF,FHFH,FFFH,HFFG) or 8x8 (200 steps, as FrozenLake8x8-v1); --maps then counts trials on it, and the planner's prior is Gymnasium's generate_random_map of that size.",
+        valueName: "4x4|8x8"))
+    var mapName: String?
+
+    /// Gymnasium's named map and the suite of its generator, when --map-name is given.
+    var namedMap: (map: FrozenLakeMap, suite: MapSuite)? {
+        switch mapName {
+        case "4x4": (.gymnasium4x4, .classic4x4)
+        case "8x8": (.gymnasium8x8, .classic8x8)
+        default: nil
+        }
+    }
 
     @Option(help: "Number of maps (trials), drawn from the suite's --split; the paper used 50.")
     var maps: Int = 50
@@ -166,7 +184,7 @@ struct EvalTrialOptions: ParsableArguments {
     /// The slip model's success rate (Gymnasium's default 1/3 unless given).
     var successRate: Double { successRateOption ?? 1.0 / 3.0 }
 
-    @Option(name: .customLong("max-steps"), help: "Steps before an episode is truncated (default: 100, or 200 for the 8x8 suite, as Gymnasium registers them).")
+    @Option(name: .customLong("max-steps"), help: "Steps before an episode is truncated (default: 100, or 200 for 8x8 maps, as Gymnasium registers them).")
     var maxSteps: Int?
 
     func validate() throws {
@@ -195,20 +213,25 @@ struct EvalTrialOptions: ParsableArguments {
         if let map {
             do { _ = try FrozenLakeMap(map) } catch { throw ValidationError("--map: \(error)") }
         }
+        if let mapName {
+            guard namedMap != nil else { throw ValidationError("--map-name \(mapName): Gymnasium names two maps, 4x4 and 8x8") }
+            guard map == nil, context == nil else { throw ValidationError("--map-name picks the map; drop --map and --context") }
+        }
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1 (Gymnasium uses 100)") }
     }
 
     /// The experiment named by --suite, if it is one rather than a map suite.
     var experiment: ExperimentSuite? { ExperimentSuite(rawValue: suite) }
 
-    /// The validated map suite (experiments play in-dist maps).
-    var mapSuite: MapSuite { MapSuite(rawValue: suite) ?? .inDistribution }
+    /// The validated map suite (experiments play in-dist maps; a named map, its generator's suite).
+    var mapSuite: MapSuite { namedMap?.suite ?? MapSuite(rawValue: suite) ?? .inDistribution }
 
     /// Trials to run.
     var trialTotal: Int { trialCount ?? maps }
 
     /// The suite's name in JSON output.
     var suiteLabel: String {
+        if let mapName { return "gymnasium-" + mapName }
         if let map { return "map:" + map }
         if let context { return "context:" + context }
         return suite
@@ -236,6 +259,9 @@ struct EvalTrialOptions: ParsableArguments {
             }
             return Array(repeating: TrialSpec(map: fixed, context: episodes.map(\.steps)), count: trialTotal)
         }
+        if let named = namedMap {
+            return Array(repeating: TrialSpec(map: named.map), count: trialTotal)
+        }
         if let map, let fixed = try? FrozenLakeMap(map) {
             return Array(repeating: TrialSpec(map: fixed), count: trialTotal)
         }
@@ -252,7 +278,7 @@ struct EvalTrialOptions: ParsableArguments {
     /// One line describing the run, above the table.
     var title: String {
         let dynamics = slippery ? "slippery (success rate \(formatted(successRate)))" : "not slippery"
-        var source = map.map { "map \($0)" } ?? (context != nil ? "context \(context!)" : "suite \(suite)")
+        var source = mapName.map { "Gymnasium's \($0) map" } ?? map.map { "map \($0)" } ?? (context != nil ? "context \(context!)" : "suite \(suite)")
         if experiment == .nonstationary { source += " (swap after episode \(swapAfter))" }
         return "\(source) · \(trialTotal) trials · \(episodes) episodes · \(dynamics) · max \(config.maxSteps) steps · seed \(seed)"
     }
@@ -260,6 +286,28 @@ struct EvalTrialOptions: ParsableArguments {
     private func formatted(_ value: Double) -> String {
         let thousandths = Int((value * 1000).rounded())
         return "\(thousandths / 1000).\(String(thousandths % 1000).leftPadded(3, with: "0"))"
+    }
+}
+
+/// `--planner-*`: the posterior planner's knobs (``PlannerAgent/Settings``).
+struct PlannerOptions: ParsableArguments {
+    @Option(name: .customLong("planner-samples"), help: "Maps the planner draws from the posterior per decision it plans (cost grows linearly).")
+    var samples = PlannerAgent.Settings().samples
+
+    @Option(name: .customLong("planner-horizon"), help: "Episodes the planner's rollouts play after the current one (how far the value of information reaches).")
+    var horizon = PlannerAgent.Settings().horizonEpisodes
+
+    @Option(name: .customLong("planner-margin"), help: "Expected successes by which an action must beat the cautious oracle's for the planner to take it.")
+    var margin = PlannerAgent.Settings().switchMargin
+
+    func validate() throws {
+        guard samples >= 1 else { throw ValidationError("--planner-samples must be at least 1 (default 16)") }
+        guard horizon >= 0 else { throw ValidationError("--planner-horizon counts episodes: 0 or more (default 2)") }
+        guard margin >= 0 else { throw ValidationError("--planner-margin must be 0 or more (default 0.05)") }
+    }
+
+    var settings: PlannerAgent.Settings {
+        PlannerAgent.Settings(samples: samples, horizonEpisodes: horizon, switchMargin: margin)
     }
 }
 

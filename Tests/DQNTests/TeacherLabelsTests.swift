@@ -6,10 +6,10 @@ import Testing
 struct TeacherLabelsTests {
     /// A trial of random moves on one in-distribution map, and the oracle's own choice at
     /// each step when it has seen the whole trial so far.
-    static func randomTrial(steps count: Int, unknownStepCost: Int = 0, seed: UInt64 = 12) throws -> (steps: [TrialStep], chosen: [Int]) {
+    static func randomTrial(steps count: Int, unknownStepCost: Int = 0, seed: UInt64 = 12,
+                            config: EnvConfig = EnvConfig(maxSteps: 12)) throws -> (steps: [TrialStep], chosen: [Int]) {
         var rng = Xoshiro256(seed: seed)
         let map = MapSuite.inDistribution.generator.sample(split: .train, using: &rng)
-        let config = EnvConfig(maxSteps: 12)
         var env = FrozenLakeEnv(map: map, config: config, rng: Xoshiro256(seed: 3))
         var oracle = OracleAgent(unknownStepCost: unknownStepCost)
         oracle.beginTrial(TrialInfo(geometry: map.geometry, config: config))
@@ -34,11 +34,12 @@ struct TeacherLabelsTests {
         return (steps, chosen)
     }
 
-    static func labels(_ steps: ArraySlice<TrialStep>, previous: TrialStep?, unknownStepCost: Int = 0) -> [UInt8] {
+    static func labels(_ steps: ArraySlice<TrialStep>, previous: TrialStep?, unknownStepCost: Int = 0,
+                       dynamics: EnvConfig = .paper) -> [UInt8] {
         var out = [UInt8](repeating: 0xFF, count: steps.count)
         Array(steps).withUnsafeBufferPointer { w in
             out.withUnsafeMutableBufferPointer {
-                TeacherLabels.label($0.baseAddress!, window: w, previous: previous, unknownStepCost: unknownStepCost)
+                TeacherLabels.label($0.baseAddress!, window: w, previous: previous, unknownStepCost: unknownStepCost, dynamics: dynamics)
             }
         }
         return out
@@ -50,6 +51,20 @@ struct TeacherLabelsTests {
         let labels = Self.labels(steps[...], previous: nil)
         for (label, action) in zip(labels, chosen) where label != 0 { #expect(label & (1 << action) != 0) }
         #expect(labels.filter { $0 != 0 }.count > 250, "most steps get a label")
+    }
+
+    @Test("on slippery ice the labels are the slippery oracle's greedy actions, and differ from the non-slippery ones")
+    func slippery() throws {
+        var differing = 0
+        for seed in UInt64(1)...10 {
+            let config = EnvConfig(slippery: true, maxSteps: 30)
+            let (steps, chosen) = try Self.randomTrial(steps: 200, unknownStepCost: 3, seed: seed, config: config)
+            let labels = Self.labels(steps[...], previous: nil, unknownStepCost: 3, dynamics: config)
+            for (label, action) in zip(labels, chosen) where label != 0 { #expect(label & (1 << action) != 0) }
+            #expect(labels.filter { $0 != 0 }.count > 150, "most steps get a label")
+            if labels != Self.labels(steps[...], previous: nil, unknownStepCost: 3) { differing += 1 }
+        }
+        #expect(differing >= 5, "planning with slips changes the labels")
     }
 
     @Test("the cautious teacher's labels hold every action the cautious oracle could choose, and differ from the belief-greedy ones")
