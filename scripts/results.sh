@@ -44,7 +44,7 @@ slip() {
     --slippery --planner-samples 8 "$@"
 }
 slip --agent "$agents" --suite in-dist --name slippery-in-dist
-slip --agent "$agents" --suite ood --name slippery-ood
+slip --agent "$agents" --suite ood --name slippery-ood     # about 10 minutes: the planner on 6-7 x 6-7 slippery maps
 slip --agent "$agents" --map-name 4x4 --name slippery-gym-map-4x4
 rm -f "$out/in-dist-trace.jsonl"
 echo "results in $out: $(ls "$out" | tr '\n' ' ')"
