@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 20
 SOAK_MINUTES ?= 10
 
-.PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality clean help
+.PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality time-to-quality clean help
 
 help:
 	@echo "make demo    install deps, build release, run the main job on its default settings"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   run the benchmarks (JSON lines on stdout)"
 	@echo "make bench-cluster  end-to-end env steps/s of the local cluster with 1, 2, 4 actors"
 	@echo "make results        the paper's experiments on models/icrl-best.safetensors into results/"
+	@echo "make time-to-quality  train 60 min (best, 2 actors), score the weights kept at 5/10/15/30/60 min on validation maps"
 	@echo "make data-quality   three offline models from low/mid/high-quality data (~100 min)"
 	@echo "make test-faults     kill -9 actors/learner, checkpoint under kills, CURVE admission"
 	@echo "make fuzz    libFuzzer + ASan: wire decode/validate, and chunks -> replay -> tokens (FUZZ_SECONDS=60 each)"
@@ -65,6 +66,11 @@ results: release
 # Data quality: three offline models (low/mid/high-quality datasets), about 100 minutes.
 data-quality: release
 	ICRL=$(RELEASE_BIN) REPORT=results EVAL_MAPS=2000 bash scripts/data_quality.sh 30 1000000 runs/data-quality
+
+# Time to quality: one 60-minute run of the best preset with 2 actors, the weights kept at
+# 5, 10, 15, 30 and 60 minutes, each scored on 200 validation maps (results/time-to-quality*).
+time-to-quality: release
+	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/time_to_quality.sh 60 runs/time-to-quality 5,10,15,30,60
 
 # Multi-host test: learner and two actors in separate network namespaces (needs root).
 test-cluster: release

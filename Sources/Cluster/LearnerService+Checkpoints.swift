@@ -31,6 +31,31 @@ extension LearnerService {
         try AtomicFile.store(snapshot, to: Self.replaySnapshot(in: folder))
     }
 
+    /// `RUN/checkpoints/minute-MMM.safetensors`: the weights kept at `minute` of training.
+    public static func keptCheckpoint(in runFolder: URL, minute: Double) -> URL {
+        let name = minute == minute.rounded() ? String(format: "%03d", Int(minute)) : String(format: "%06.2f", minute)
+        return runFolder.appendingPathComponent("checkpoints/minute-\(name).safetensors")
+    }
+
+    /// Keeps the online weights (with the run config and counters, no optimizer or replay:
+    /// a model to evaluate, not to resume) as they are at `minute` of training. A failed
+    /// write is logged; training goes on.
+    func writeKeptCheckpoint(minute: Double) {
+        guard let folder = options.runFolder else { return }
+        let url = Self.keptCheckpoint(in: folder, minute: minute)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let steps = state.shared.withLock { $0.stepsReceived }
+            try Checkpoint.write(
+                to: url, online: learner.online,
+                counters: ["updates": learner.updates, "env_steps_received": steps],
+                extra: ["run_config": options.config.json(), "minute": String(minute)])
+            logger.info("kept the weights at minute \(minute) (\(learner.updates) updates): \(url.path)")
+        } catch {
+            logger.error("could not keep the weights at minute \(minute) (training continues): \(error)")
+        }
+    }
+
     /// Loads the replay saved beside the checkpoint. A missing file is not an error (older
     /// runs); a corrupt one is logged and counted, and training goes on with an empty replay
     /// rather than refusing to resume.

@@ -20,6 +20,9 @@ public final class LearnerService {
         public var maxSeconds: Double?
         /// Stop after this many updates (nil: until stopped).
         public var maxUpdates: Int?
+        /// Minutes of training at which to keep a copy of the weights as
+        /// `RUN/checkpoints/minute-MMM.safetensors` (the time-to-quality curve is scored on them).
+        public var keptCheckpointMinutes: [Double] = []
         /// Continue from the run folder's latest checkpoint.
         public var resume = false
         /// Warm start (ignored when resuming): the online and target networks start from
@@ -237,6 +240,7 @@ public final class LearnerService {
         state.updates.store(learner.updates, ordering: .relaxed)
         var lastMetrics = 0.0
         var lastCheckpoint = 0.0
+        var keptMarks = options.keptCheckpointMinutes.sorted()[...]
         while !stop.load(ordering: .relaxed) {
             if let authenticator, !authenticator.running.load(ordering: .relaxed) {
                 logger.critical("the CURVE authentication handler stopped; stopping the learner rather than admit actors unchecked")
@@ -285,6 +289,12 @@ public final class LearnerService {
                 } catch {
                     logger.error("checkpoint failed (training continues): \(error)")
                 }
+                window.time(.checkpoint, since: checkpointStart, clock: clock)
+            }
+            if let mark = keptMarks.first, elapsed >= mark * 60 {
+                keptMarks.removeFirst()
+                let checkpointStart = clock.now
+                writeKeptCheckpoint(minute: mark)
                 window.time(.checkpoint, since: checkpointStart, clock: clock)
             }
         }

@@ -38,6 +38,11 @@ struct LearnerCommand: ParsableCommand {
     @Option(help: "Stop after this many updates.")
     var updates: Int?
 
+    @Option(help: ArgumentHelp(
+        "Keep the weights at these minutes of training as OUT/checkpoints/minute-MMM.safetensors (comma-separated), e.g. 5,10,15,30,60 for a time-to-quality curve (scripts/time_to_quality.sh).",
+        valueName: "minutes"))
+    var keepCheckpointsAt: String?
+
     @Flag(help: "Continue from --out's latest checkpoint (weights, target, optimizer, counters).")
     var resume = false
 
@@ -72,6 +77,8 @@ struct LearnerCommand: ParsableCommand {
         if resume || resumeIfPresent, out == nil { throw ValidationError("--resume and --resume-if-present need --out, the run folder to continue") }
         if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
         if let updates, updates <= 0 { throw ValidationError("--updates must be positive") }
+        if keepCheckpointsAt != nil, out == nil { throw ValidationError("--keep-checkpoints-at needs --out, the run folder to keep them in") }
+        _ = try Self.minuteList(keepCheckpointsAt)
         if let dataset, !FileManager.default.fileExists(atPath: dataset) {
             throw ValidationError("--dataset \(dataset) does not exist; write one with icrl collect")
         }
@@ -96,6 +103,7 @@ struct LearnerCommand: ParsableCommand {
             learnerID: "\(ProcessInfo.processInfo.hostName)/\(getpid())")
         options.maxSeconds = minutes.map { $0 * 60 }
         options.maxUpdates = updates
+        options.keptCheckpointMinutes = try Self.minuteList(keepCheckpointsAt)
         options.dataset = dataset.map { URL(fileURLWithPath: $0) }
         options.resume = resume
         options.initCheckpoint = warmStart.checkpoint.map { URL(fileURLWithPath: $0) }
@@ -107,5 +115,17 @@ struct LearnerCommand: ParsableCommand {
         }
         let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
         try service.run(stop: stopRequested)
+    }
+
+    /// `5,10,15` → [5, 10, 15]; every entry a positive number of minutes.
+    static func minuteList(_ text: String?) throws -> [Double] {
+        guard let text else { return [] }
+        return try text.split(separator: ",").map { item in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard let minute = Double(trimmed), minute > 0, minute.isFinite else {
+                throw ValidationError("--keep-checkpoints-at: '\(trimmed)' is not a positive number of minutes (example: 5,10,15,30,60)")
+            }
+            return minute
+        }
     }
 }

@@ -35,6 +35,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seconds between progress lines.")
     var progressEvery: Double = 5
 
+    @Option(help: ArgumentHelp(
+        "Keep the weights at these minutes as OUT/checkpoints/minute-MMM.safetensors (comma-separated, e.g. 5,10,15,30,60); scripts/time_to_quality.sh scores them.",
+        valueName: "minutes"))
+    var keepCheckpointsAt: String?
+
     @Flag(help: "Run with CURVE: make keys under OUT/keys, the learner admits only its actors' key.")
     var curve = false
 
@@ -45,6 +50,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard (0...64).contains(actors) else { throw ValidationError("--actors must be in 0...64") }
         guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
+        _ = try LearnerCommand.minuteList(keepCheckpointsAt)
         guard (1024...65_000).contains(port) else { throw ValidationError("--port must be in 1024...65000") }
     }
 
@@ -56,6 +62,7 @@ struct TrainCommand: ParsableCommand {
         let configURL = folder.appendingPathComponent("requested-config.json")
         try Data(config.json().utf8).write(to: configURL)
         var learnerArguments = ["--config", configURL.path, "--minutes", String(minutes)] + warmStart.arguments + monitoring.arguments
+        if let keepCheckpointsAt { learnerArguments += ["--keep-checkpoints-at", keepCheckpointsAt] }
         var actorArguments: [String] = []
         if curve {
             let keys = try Self.makeKeys(in: folder.appendingPathComponent("keys"))
