@@ -303,6 +303,9 @@ public final class LearnerService {
         } catch {
             logger.error("final checkpoint failed: \(error)")
         }
+        // A mark at the very end (--minutes 60 with a mark at 60) is reached as the loop stops.
+        let finished = (clock.now - start).seconds
+        for mark in keptMarks where mark * 60 <= finished + 1 { writeKeptCheckpoint(minute: mark) }
         writeMetrics(&window, now: (clock.now - start).seconds)
         control.requestShutdown(reason: stop.load(ordering: .relaxed) ? "learner stopped" : "training finished")
         // Give the control loop a moment to tell the actors before the context goes.
