@@ -9,12 +9,14 @@ FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 20
 SOAK_MINUTES ?= 10
 
-.PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality time-to-quality clean help
+.PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality time-to-quality bench-ranks test-mpi clean help
 
 help:
 	@echo "make demo    install deps, build release, run the main job on its default settings"
 	@echo "make test    install deps, run every test suite CI runs"
 	@echo "make bench   run the benchmarks (JSON lines on stdout)"
+	@echo "make bench-ranks    the data-parallel learner: 1 rank x 2 threads against 2 ranks x 1 thread (JSON lines)"
+	@echo "make test-mpi       the learner as MPI ranks: parity with one learner, training, resume, a rank killed"
 	@echo "make bench-cluster  end-to-end env steps/s of the local cluster with 1, 2, 4 actors"
 	@echo "make results        the paper's experiments on models/icrl-best.safetensors into results/"
 	@echo "make time-to-quality  train 60 min (best, 2 actors), score the weights kept at 5/10/15/30/60 min on validation maps"
@@ -42,6 +44,8 @@ test: deps
 	bash scripts/test_kernel_paths.sh
 	$(SWIFT) build -c release
 	bash scripts/test_cluster.sh $(RELEASE_BIN)
+	bash scripts/test_mpi.sh $(RELEASE_BIN)
+	bash scripts/test_gym_traces.sh $(RELEASE_BIN)
 	bash scripts/test_monitoring.sh $(RELEASE_BIN)
 	bash scripts/test_deploy.sh $(RELEASE_BIN)
 	bash scripts/test_netns.sh $(RELEASE_BIN)
@@ -92,6 +96,14 @@ soak: release
 # A real single-node Slurm cluster running deploy/slurm/icrl.sbatch (needs root; installs slurm-wlm).
 test-slurm: release
 	bash scripts/test_slurm.sh $(RELEASE_BIN)
+
+# The learner as 2 MPI ranks on loopback: parity, training, resume, kill -9 of a rank.
+test-mpi: release
+	bash scripts/test_mpi.sh $(RELEASE_BIN)
+
+# 1 rank x 2 threads against 2 ranks x 1 thread, offline from one dataset (a few minutes).
+bench-ranks: release
+	ICRL=$(RELEASE_BIN) bash scripts/bench_ranks.sh 300
 
 # End-to-end env steps/s of the local cluster with 1, 2 and 4 actors (about 3 minutes).
 bench-cluster: release

@@ -41,6 +41,12 @@ let package = Package(
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]
         ),
+        // Open MPI: the data-parallel learner's allreduce (`mpirun -np N icrl learner`).
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]
+        ),
         // MARK: Generated wire code (protoc-c output of Proto/icrl.proto, committed).
         .target(name: "ICRLWire", dependencies: ["CProtobufC"]),
 
@@ -53,10 +59,11 @@ let package = Package(
         .target(name: "CNNKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "NN", dependencies: ["COpenBLAS", "CNNKernels"], swiftSettings: kernelSettings),
         .target(name: "DQN", dependencies: ["NN", "FrozenLake", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "Collective", dependencies: ["CMPI"]),
         .target(
             name: "Cluster",
             dependencies: [
-                "DQN", "NN", "FrozenLake", "Transport", "CZeroMQ", .product(name: "Logging", package: "swift-log"),
+                "DQN", "NN", "FrozenLake", "Transport", "CZeroMQ", "Collective", .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),

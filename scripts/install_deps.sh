@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ICRL needs to build and test, only where it is missing:
-#   system: libzmq, OpenBLAS, protobuf-c (found through pkg-config), protoc-c, pkg-config
-#   python: numpy (parity checks against our checkpoints)
+#   system: libzmq, OpenBLAS, protobuf-c, Open MPI (found through pkg-config), protoc-c, mpirun, pkg-config
+#   python: numpy (parity checks against our checkpoints), gymnasium (trace replay)
 #   tests:  promtool (Debian's prometheus), tmux, kubernetes-validate, tensorboard
 # Debian/Ubuntu use apt-get, which needs root: run as root, or have sudo.
 # Prints one line per group of packages; a failing step prints its whole output.
@@ -41,9 +41,11 @@ if command -v pkg-config >/dev/null 2>&1; then
   pkg-config --exists libzmq        || need_apt+=(libzmq3-dev)
   pkg-config --exists openblas      || need_apt+=(libopenblas-dev)
   pkg-config --exists libprotobuf-c || need_apt+=(libprotobuf-c-dev)
+  pkg-config --exists ompi-c        || need_apt+=(libopenmpi-dev)
 else
-  need_apt+=(libzmq3-dev libopenblas-dev libprotobuf-c-dev)
+  need_apt+=(libzmq3-dev libopenblas-dev libprotobuf-c-dev libopenmpi-dev)
 fi
+command -v mpirun >/dev/null 2>&1 || need_apt+=(openmpi-bin)
 command -v protoc-c >/dev/null 2>&1 || need_apt+=(protobuf-c-compiler)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
@@ -54,7 +56,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install_deps: missing system packages: ${need_apt[*]}"
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "install_deps: no apt-get here. Install them yourself, e.g. on macOS:" >&2
-    echo "  brew install zeromq openblas protobuf-c pkg-config" >&2
+    echo "  brew install zeromq openblas protobuf-c open-mpi pkg-config" >&2
     exit 1
   fi
   if [ "$(id -u)" -eq 0 ]; then
@@ -76,6 +78,10 @@ if ! python3 -c 'import numpy' >/dev/null 2>&1; then
   pip_install "pip install numpy (parity checks)" numpy
 fi
 
+if ! python3 -c 'import gymnasium' >/dev/null 2>&1; then
+  pip_install "pip install gymnasium (Gymnasium replays our traces)" gymnasium
+fi
+
 if ! command -v kubernetes-validate >/dev/null 2>&1 && ! python3 -c 'import kubernetes_validate' >/dev/null 2>&1; then
   pip_install "pip install kubernetes-validate (deployment manifests' test)" kubernetes-validate \
     || echo "install_deps: could not install kubernetes-validate; scripts/test_deploy.sh will say so"
@@ -86,6 +92,6 @@ if ! python3 -c 'import tensorboard' >/dev/null 2>&1; then
     || echo "install_deps: could not install tensorboard; scripts/check_tensorboard.py will fail"
 fi
 
-for lib in libzmq openblas libprotobuf-c; do
+for lib in libzmq openblas libprotobuf-c ompi-c; do
   printf 'install_deps: %-14s %s\n' "$lib" "$(pkg-config --modversion "$lib")"
 done

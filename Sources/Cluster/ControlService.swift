@@ -173,7 +173,7 @@ public final class ControlService: Sendable {
                 envStepsPerSecond10s: r10.steps, envStepsPerSecond60s: r60.steps, envStepsPerSecond300s: r300.steps,
                 replaySteps: UInt64(s.replay.storedSteps), replayCapacity: UInt64(s.replay.capacitySteps),
                 rejections: UInt64(s.rejections.total), rssBytes: UInt64(ProcessResources.residentBytes ?? 0),
-                weightsVersion: version, envSteps: UInt64(max(0, s.stepsReceived)), actors: actors)
+                weightsVersion: version, envSteps: UInt64(max(0, s.stepsReceived)), actors: actors, ranks: s.ranks)
         }
         let live = status.actors.filter { $0.state == .live }
         if !live.isEmpty {

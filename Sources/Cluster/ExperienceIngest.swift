@@ -113,9 +113,17 @@ public final class ExperienceIngest: Sendable {
         ingest(chunk)
     }
 
-    /// Validates and stores one decoded chunk.
+    /// Validates and stores one decoded chunk; on a data-parallel rank 0, a chunk of a
+    /// trial another rank owns is validated and queued for that rank instead.
     public func ingest(_ chunk: ExperienceChunk) {
         let now = state.now
+        if state.ranks > 1 {
+            let owner = DataParallelGroup.owner(incarnation: chunk.incarnation, trialID: chunk.trialID, ranks: state.ranks)
+            if owner != 0 {
+                forward(chunk, to: owner, now: now)
+                return
+            }
+        }
         state.shared.withLock { s in
             let steps: [TrialStep]
             do throws(ChunkRefusal) {
@@ -124,25 +132,48 @@ public final class ExperienceIngest: Sendable {
                 s.rejections.count(error.reason)
                 return
             }
-            // Sequence numbers and versions come from the peer: arithmetic on them must not trap.
-            if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last, chunk.sequence - last > 1 {
-                let lost = Int(min(chunk.sequence - last - 1, 1 << 32))
-                s.lostChunks = s.lostChunks > Int.max - lost ? Int.max : s.lostChunks + lost
-            }
-            s.lastSequence[chunk.incarnation] = chunk.sequence
-            s.stepsReceived += chunk.count
-            state.stepsAccepted.add(chunk.count, ordering: .relaxed)
-            s.chunksReceived += 1
-            for step in steps where step.endsEpisode {
-                s.episodesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1
-                if step.reward > 0 { s.successesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1 }
-            }
-            let lag = s.weightsVersion > chunk.policyVersion ? Int(clamping: s.weightsVersion - chunk.policyVersion) : 0
-            s.lagMin = min(s.lagMin, lag)
-            s.lagMax = max(s.lagMax, lag)
-            s.lagSum += lag
-            s.lagCount += 1
-            s.peers.seen(chunk.actorID, incarnation: chunk.incarnation, now: now, policyVersion: chunk.policyVersion, steps: chunk.count)
+            record(chunk, steps: steps, now: now, in: &s)
         }
+    }
+
+    /// Queues a chunk for the rank that owns its trial. The stateless checks run here, so
+    /// refusals of a peer's bytes are counted where the peer is; the owner checks the
+    /// trial's continuity and counts those refusals itself (`ranks/rank-R/rejected`).
+    private func forward(_ chunk: ExperienceChunk, to owner: Int, now: Double) {
+        do throws(ExperienceValidator.Rejection) {
+            try validator.validate(chunk)
+        } catch {
+            state.shared.withLock { $0.rejections.count(error.rawValue) }
+            return
+        }
+        let frame = WireCodec.encode(.experience(chunk))
+        let steps = chunk.trialSteps(tokenizer: tokenizer, previous: nil)
+        state.shared.withLock { s in
+            s.forwarded[owner].append(frame)
+            record(chunk, steps: steps, now: now, in: &s)
+        }
+    }
+
+    /// The counters of an accepted (or forwarded) chunk: steps, episodes, lag, peers.
+    private func record(_ chunk: ExperienceChunk, steps: [TrialStep], now: Double, in s: inout LearnerState.Shared) {
+        // Sequence numbers and versions come from the peer: arithmetic on them must not trap.
+        if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last, chunk.sequence - last > 1 {
+            let lost = Int(min(chunk.sequence - last - 1, 1 << 32))
+            s.lostChunks = s.lostChunks > Int.max - lost ? Int.max : s.lostChunks + lost
+        }
+        s.lastSequence[chunk.incarnation] = chunk.sequence
+        s.stepsReceived += chunk.count
+        state.stepsAccepted.add(chunk.count, ordering: .relaxed)
+        s.chunksReceived += 1
+        for step in steps where step.endsEpisode {
+            s.episodesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1
+            if step.reward > 0 { s.successesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1 }
+        }
+        let lag = s.weightsVersion > chunk.policyVersion ? Int(clamping: s.weightsVersion - chunk.policyVersion) : 0
+        s.lagMin = min(s.lagMin, lag)
+        s.lagMax = max(s.lagMax, lag)
+        s.lagSum += lag
+        s.lagCount += 1
+        s.peers.seen(chunk.actorID, incarnation: chunk.incarnation, now: now, policyVersion: chunk.policyVersion, steps: chunk.count)
     }
 }

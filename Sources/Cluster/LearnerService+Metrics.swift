@@ -43,6 +43,7 @@ struct MetricsWindow {
         stageSeconds[.target, default: 0] += stats.timings.target
         stageSeconds[.forwardBackward, default: 0] += stats.timings.forwardBackward
         stageSeconds[.optimizer, default: 0] += stats.timings.optimizer
+        stageSeconds[.allreduce, default: 0] += stats.timings.allreduce
     }
 }
 
@@ -55,6 +56,10 @@ enum LearnerStage: String, CaseIterable {
     case target
     case forwardBackward = "forward_backward"
     case optimizer
+    /// Data-parallel ranks: summing the gradient over ranks (`MPI_Allreduce`).
+    case allreduce
+    /// Data-parallel ranks: rank 0's orders, forwarded experience and the readiness vote.
+    case rankSync = "rank_sync"
     /// Packing and publishing weights.
     case broadcast
     case checkpoint
@@ -95,7 +100,8 @@ extension LearnerService {
 
 extension LearnerService {
     /// Writes one `metrics.jsonl` line and one log line, then starts a new window.
-    func writeMetrics(_ window: inout MetricsWindow, now: Double) {
+    /// `ranks`: every data-parallel rank's statistics (`rankStatistics`), nil with one learner.
+    func writeMetrics(_ window: inout MetricsWindow, now: Double, ranks: [[Double]]? = nil) {
         let dt = max(now - window.start, 1e-9)
         let snapshot = state.shared.withLock { s -> (LearnerState.Shared) in
             let copy = s
@@ -152,6 +158,12 @@ extension LearnerService {
             m["actors/\(peer.actorID)/policy_version"] = Double(peer.policyVersion)
         }
         m.merge(snapshot.rejections.metrics) { a, _ in a }
+        if let ranks {
+            let table = Self.rankStatuses(ranks)
+            state.shared.withLock { $0.ranks = table }
+            m.merge(Self.rankMetrics(ranks)) { a, _ in a }
+            m["rejected/total", default: 0] += m["rejected/on_other_ranks"] ?? 0
+        }
         if let rss = ProcessResources.residentBytes { m["system/rss_mb"] = Double(rss) / 1_048_576 }
         if let fds = ProcessResources.openFileDescriptors { m["system/open_fds"] = Double(fds) }
         m["system/memory_budget_mb"] = Double(memoryBudget.totalBytes) / 1_048_576

@@ -23,6 +23,9 @@ public final class LearnerService {
         /// Minutes of training at which to keep a copy of the weights as
         /// `RUN/checkpoints/minute-MMM.safetensors` (the time-to-quality curve is scored on them).
         public var keptCheckpointMinutes: [Double] = []
+        /// Data-parallel ranks compare a checksum of their weights every this many updates;
+        /// a mismatch stops the job.
+        public var rankCheckEvery = 100
         /// Continue from the run folder's latest checkpoint.
         public var resume = false
         /// Warm start (ignored when resuming): the online and target networks start from
@@ -57,6 +60,22 @@ public final class LearnerService {
     public let options: Options
     public let learner: DQNLearner
     public let state: LearnerState
+    /// What this learner holds of the group's batch and replay (all of it with one rank).
+    public struct Shard: Sendable {
+        public var batch: Int
+        public var replayCapacitySteps: Int
+        public var minReplaySteps: Int
+    }
+    public let shard: Shard
+    /// A config that cannot be split over the ranks.
+    public struct ShardError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+    /// The data-parallel ranks this learner is one of (nil: a single learner).
+    let group: DataParallelGroup?
+    /// Rank 0 serves actors, metrics and checkpoints; other ranks only train.
+    var isRankZero: Bool { (group?.rank ?? 0) == 0 }
     let logger: Logger
     let metrics: MetricsLog
     /// Where metrics lines go besides the run folder (`Options.makeMetricsEndpoint`).
@@ -74,25 +93,45 @@ public final class LearnerService {
     /// Bound endpoints (with the ports the OS chose for `:*`), once running.
     public let boundEndpoints = BoundEndpoints()
 
-    public init(options: Options, logger: Logger) throws {
+    /// - group: the data-parallel ranks, when started by `mpirun -np N` (N > 1). The config
+    ///   describes the whole group: each rank samples `batchSize / N` windows (the global
+    ///   batch stays `batchSize`, the recipe unchanged) from a replay shard of
+    ///   `replayCapacitySteps / N`, and trains once it holds `minReplaySteps / N`.
+    public init(options: Options, logger: Logger, group: DataParallelGroup? = nil) throws {
         self.options = options
         self.logger = logger
+        let group = group.flatMap { $0.ranks > 1 ? $0 : nil }
+        self.group = group
+        let rank = group?.rank ?? 0
         let config = options.config
         try config.validate()
+        let ranks = group?.ranks ?? 1
+        guard config.dqn.batchSize % ranks == 0 else {
+            throw ShardError(message: "dqn.batchSize \(config.dqn.batchSize) is the global batch and must split evenly over the \(ranks) learner ranks: choose a batch that \(ranks) divides, or another rank count")
+        }
+        let shard = Shard(batch: config.dqn.batchSize / ranks, replayCapacitySteps: config.replayCapacitySteps / ranks,
+                      minReplaySteps: max(1, config.minReplaySteps / ranks))
+        self.shard = shard
+        var dqn = config.dqn
+        dqn.batchSize = shard.batch
         learner = try DQNLearner(
-            config: config.dqn, tokenizer: Tokenizer(config: config.tokenizer), model: config.model, seed: config.seed)
+            config: dqn, tokenizer: Tokenizer(config: config.tokenizer), model: config.model, seed: config.seed)
         try learner.target.copyParameters(from: learner.online)
         learner.teacherDynamics = EnvConfig(slippery: config.rollout.slippery, maxSteps: config.rollout.episodeStepLimit)
+        learner.reducer = group
         state = LearnerState(
             replay: ReplayBuffer(
-                capacitySteps: config.replayCapacitySteps, maxTrialSteps: 1 << 16,
+                capacitySteps: shard.replayCapacitySteps, maxTrialSteps: 1 << 16,
                 invariants: TrialInvariants(tokenizer: config.tokenizer, actions: config.model.actions)),
-            heartbeatTimeout: options.heartbeatTimeout)
-        rng = Xoshiro256(seed: config.seed, stream: 7)
+            heartbeatTimeout: options.heartbeatTimeout, ranks: rank == 0 ? ranks : 1)
+        rng = Self.samplingRNG(seed: config.seed, rank: rank, updates: nil)
         let context = try ZMQContext()
         self.context = context
         authenticator = options.curve.map { ZAPAuthenticator(context: context, authorizedKeys: $0.authorizedKeys) }
-        if let folder = options.runFolder {
+        if rank > 0 {
+            // Rank 0 writes the run folder's config and metrics; this rank only its replay shard.
+            metrics = try MetricsLog(url: nil)
+        } else if let folder = options.runFolder {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try Data(config.json().utf8).write(to: folder.appendingPathComponent("config.json"))
             metrics = try MetricsLog(url: folder.appendingPathComponent("metrics.jsonl"), tensorBoard: folder.appendingPathComponent("tb"))
@@ -113,6 +152,10 @@ public final class LearnerService {
 
     /// Runs until `stop` is set, the time or update budget is spent, or the context fails.
     public func run(stop: borrowing Atomic<Bool>) throws {
+        if let group, group.rank > 0 {
+            try runFollower(group)
+            return
+        }
         let config = options.config
         let tokenizer = Tokenizer(config: config.tokenizer)
         let validator = ExperienceValidator(
@@ -148,7 +191,11 @@ public final class LearnerService {
         if let dataset = options.dataset {
             try load(dataset: dataset, into: ingest)
         }
+        // Every rank starts from rank 0's weights, optimizer and counters.
+        group?.broadcastState(learner, configFingerprint: config.fingerprint)
         let stepsPerUpdate = max(1, config.dqn.batchSize * config.dqn.windowLength / max(1, Int(config.replayRatio)))
+        // Every shard needs its minReplaySteps / N before the group trains; trials spread over
+        // the ranks unevenly at first, and the waiting loop below tops the budget up.
         state.ingestBudget.store(state.stepsAccepted.load(ordering: .relaxed) + config.minReplaySteps + stepsPerUpdate, ordering: .relaxed)
         state.shared.withLock {
             $0.weightsVersion = UInt64(learner.updates)
@@ -240,22 +287,45 @@ public final class LearnerService {
         state.updates.store(learner.updates, ordering: .relaxed)
         var lastMetrics = 0.0
         var lastCheckpoint = 0.0
+        var lastWeightCheck = learner.updates
         var keptMarks = options.keptCheckpointMinutes.sorted()[...]
-        while !stop.load(ordering: .relaxed) {
+        var diverged: RankDivergenceError?
+        while true {
+            var stopping = stop.load(ordering: .relaxed)
             if let authenticator, !authenticator.running.load(ordering: .relaxed) {
                 logger.critical("the CURVE authentication handler stopped; stopping the learner rather than admit actors unchecked")
-                break
+                stopping = true
             }
             let elapsed = (clock.now - start).seconds
-            if let maxSeconds = options.maxSeconds, elapsed >= maxSeconds { break }
-            if let maxUpdates = options.maxUpdates, learner.updates >= maxUpdates { break }
+            if let maxSeconds = options.maxSeconds, elapsed >= maxSeconds { stopping = true }
+            if let maxUpdates = options.maxUpdates, learner.updates >= maxUpdates { stopping = true }
+            // Decided here, once per iteration, so that data-parallel ranks act on them together.
+            var orders = DataParallelGroup.Orders(
+                stop: stopping, checkpoint: elapsed - lastCheckpoint >= config.checkpointSeconds,
+                metrics: elapsed - lastMetrics >= config.metricsSeconds,
+                checkWeights: group != nil && learner.updates - lastWeightCheck >= options.rankCheckEvery)
+            if let group {
+                let syncStart = clock.now
+                orders = group.broadcast(orders: orders)
+                let frames = state.shared.withLock { s in
+                    defer { for r in s.forwarded.indices { s.forwarded[r].removeAll(keepingCapacity: true) } }
+                    return s.forwarded
+                }
+                _ = group.scatter(frames: frames)
+                window.time(.rankSync, since: syncStart, clock: clock)
+            }
+            if orders.stop { break }
             let sampleStart = clock.now
-            let sampled = state.shared.withLock { s in
+            var sampled = state.shared.withLock { s in
                 let refusedBefore = learner.refusedWindows
                 defer {
                     for _ in refusedBefore..<learner.refusedWindows { s.rejections.count("token_range") }
                 }
-                return s.replay.storedSteps >= config.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
+                return s.replay.storedSteps >= shard.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
+            }
+            if let group {
+                // Every rank trains or none does: the gradient sum needs them all.
+                sampled = group.allReady(sampled)
             }
             if sampled {
                 window.time(.sample, since: sampleStart, clock: clock)
@@ -274,14 +344,25 @@ public final class LearnerService {
                     window.time(.broadcast, since: broadcastStart, clock: clock)
                 }
             } else {
+                // A shard short of minReplaySteps while the others are full must not wait on a
+                // budget that only updates raise.
+                if group != nil { state.ingestBudget.add(stepsPerUpdate, ordering: .relaxed) }
                 Thread.sleep(forTimeInterval: 0.02)
                 window.time(.waitingForData, since: sampleStart, clock: clock)
             }
-            if elapsed - lastMetrics >= config.metricsSeconds {
-                writeMetrics(&window, now: elapsed)
+            if orders.checkWeights, let group {
+                lastWeightCheck = learner.updates
+                if let error = checkWeights(group) {
+                    diverged = error
+                    break
+                }
+            }
+            if orders.metrics {
+                let rankRows = group.map { rankStatistics($0, window: window, now: elapsed) } ?? nil
+                writeMetrics(&window, now: elapsed, ranks: rankRows)
                 lastMetrics = elapsed
             }
-            if elapsed - lastCheckpoint >= config.checkpointSeconds {
+            if orders.checkpoint {
                 lastCheckpoint = elapsed
                 let checkpointStart = clock.now
                 do {
@@ -298,6 +379,17 @@ public final class LearnerService {
                 window.time(.checkpoint, since: checkpointStart, clock: clock)
             }
         }
+        if let diverged {
+            // The last good checkpoint stays; these weights are not to be trusted.
+            control.requestShutdown(reason: "learner stopped: \(diverged)")
+            Thread.sleep(forTimeInterval: 0.3)
+            state.stopping.store(true, ordering: .relaxed)
+            publisher.close()
+            metricsEndpoint?.stop()
+            context.shutdown()
+            for thread in threads { thread.join() }
+            throw diverged
+        }
         do {
             try writeCheckpoint()
         } catch {
@@ -306,7 +398,7 @@ public final class LearnerService {
         // A mark at the very end (--minutes 60 with a mark at 60) is reached as the loop stops.
         let finished = (clock.now - start).seconds
         for mark in keptMarks where mark * 60 <= finished + 1 { writeKeptCheckpoint(minute: mark) }
-        writeMetrics(&window, now: (clock.now - start).seconds)
+        writeMetrics(&window, now: (clock.now - start).seconds, ranks: nil)
         control.requestShutdown(reason: stop.load(ordering: .relaxed) ? "learner stopped" : "training finished")
         // Give the control loop a moment to tell the actors before the context goes.
         Thread.sleep(forTimeInterval: 0.3)

@@ -32,6 +32,12 @@ public final class LearnerState: Sendable {
         /// away, or a frame over ZMQ_MAXMSGSIZE (libzmq drops the connection it came on).
         public var connectionsAccepted = 0
         public var connectionsDropped = 0
+        /// Data-parallel ranks (rank 0 only): encoded experience frames waiting to go to
+        /// each rank, by rank (`forwarded[0]` stays empty: rank 0 stores its own trials).
+        public var forwarded: [[[UInt8]]] = []
+        /// Data-parallel ranks (rank 0 only): every rank's statistics as last gathered, for
+        /// `icrl top`.
+        public var ranks: [LearnerRankStatus] = []
         /// Once a second: (seconds, steps accepted, updates), the last 5 minutes, for
         /// monitors' rates over 10 s, 60 s and 5 min.
         public var history = ThroughputHistory()
@@ -54,8 +60,15 @@ public final class LearnerState: Sendable {
     /// Monotonic clock origin for peer timestamps.
     public let start = DispatchTime.now().uptimeNanoseconds
 
-    public init(replay: ReplayBuffer, heartbeatTimeout: Double) {
-        shared = Mutex(Shared(replay: replay, peers: PeerTable(timeout: heartbeatTimeout)))
+    /// Ranks of the data-parallel learner this state belongs to (1: a single learner).
+    /// On rank 0 with more than one, the ingest loop forwards other ranks' trials.
+    public let ranks: Int
+
+    public init(replay: ReplayBuffer, heartbeatTimeout: Double, ranks: Int = 1) {
+        var shared = Shared(replay: replay, peers: PeerTable(timeout: heartbeatTimeout))
+        shared.forwarded = Array(repeating: [], count: max(1, ranks))
+        self.shared = Mutex(shared)
+        self.ranks = max(1, ranks)
     }
 
     /// Seconds since the learner started (monotonic).

@@ -31,6 +31,13 @@ final class DQNBatchLoss {
     private(set) var maskWeight: Double = 0
     private(set) var imitationWeight: Double = 0
 
+    /// Replaces the normalisers `prepare` computed with the data-parallel group's sums, so
+    /// every rank's loss is its share of the group's mean.
+    func setNormalisers(mask: Double, imitation: Double) {
+        maskWeight = mask
+        imitationWeight = imitation
+    }
+
     init(batch: Int, time: Int, actionCount: Int) {
         self.batch = batch
         self.time = time

@@ -27,6 +27,8 @@ public final class DQNLearner {
         public var forwardBackward: Double = 0
         /// AdamW and the target network's update.
         public var optimizer: Double = 0
+        /// Summing the loss normalisers, gradient and statistics over ranks (0 with one process).
+        public var allreduce: Double = 0
     }
 
     /// Statistics of one update, for metrics lines.
@@ -59,6 +61,11 @@ public final class DQNLearner {
     var previousSteps: [TrialStep?]
     /// (B, T) teacher labels (`TeacherLabels`) when relabelling
     var teacherLabels: [UInt8]
+    /// Sums buffers over the ranks of a data-parallel learner (nil: one process). With it,
+    /// each update's loss is normalised by the whole group's mask weight and the gradient
+    /// summed over ranks before AdamW, so N ranks of batch B take the step one learner of
+    /// batch N·B would.
+    public var reducer: (any GradientReducer)?
     /// The dynamics the relabelling teacher plans with: the rollouts' (slippery or not).
     public var teacherDynamics = EnvConfig.paper
     let demonstratorValues: Set<UInt32>
@@ -163,6 +170,11 @@ public final class DQNLearner {
                 loss.prepare(steps: s, lengths: lengths, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule,
                              imitating: imitating, teacher: config.teacherRelabel ? labels : nil)
             }
+            if let reducer {
+                var weights = [loss.maskWeight, loss.imitationWeight]
+                weights.withUnsafeMutableBufferPointer { reducer.sum($0) }
+                loss.setNormalisers(mask: weights[0], imitation: weights[1])
+            }
             tokens.withUnsafeBufferPointer { tk in
                 _ = online.trainingPass(tokens: tk, batch: batch, time: time) { seqs, q, dQ in
                     loss.blockGradient(seqs, q: q, dQ: dQ, steps: s, lengths: lengths, endsTrial: endsTrial, rule: rule,
@@ -172,8 +184,24 @@ public final class DQNLearner {
         }
         let t2 = clock.now
         // Summed in sequence order: the same whichever thread ran which block.
-        let lossValue = loss.losses.reduce(0, +), imitationLoss = loss.imitationLosses.reduce(0, +)
-        let qSum = loss.qSums.reduce(0, +), targetSum = loss.targetSums.reduce(0, +), count = loss.counts.reduce(0, +)
+        var lossValue = loss.losses.reduce(0, +), imitationLoss = loss.imitationLosses.reduce(0, +)
+        var qSum = loss.qSums.reduce(0, +), targetSum = loss.targetSums.reduce(0, +), count = loss.counts.reduce(0, +)
+        var demonstratorShare = Float(demonstrators) / Float(batch), tokensTrained = lengths.reduce(0, +)
+        var reduced = t2
+        if let reducer {
+            // One flat buffer: the whole gradient in a single allreduce.
+            reducer.sum(UnsafeMutableBufferPointer(start: online.gradients.pointer, count: online.gradients.count))
+            var totals = [Double(lossValue), Double(imitationLoss), qSum, targetSum, Double(count), Double(demonstrators), Double(tokensTrained)]
+            totals.withUnsafeMutableBufferPointer { reducer.sum($0) }
+            lossValue = Float(totals[0])
+            imitationLoss = Float(totals[1])
+            qSum = totals[2]
+            targetSum = totals[3]
+            count = Int(totals[4])
+            demonstratorShare = Float(totals[5] / (Double(batch) * Double(reducer.ranks)))
+            tokensTrained = Int(totals[6])
+            reduced = clock.now
+        }
         let warm = config.warmupUpdates > 0 ? min(1, Float(updates + 1) / Float(config.warmupUpdates)) : 1
         let norm = optimizer.update(parameters: online.parameters, gradients: online.gradients, learningRate: config.learningRate * warm)
         updates += 1
@@ -182,13 +210,13 @@ public final class DQNLearner {
         } else if updates % max(1, config.targetEvery) == 0 {
             try? target.copyParameters(from: online)
         }
-        let tokensTrained = lengths.reduce(0, +)
         let t3 = clock.now
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         return UpdateStats(
             loss: lossValue, meanQ: count > 0 ? Float(qSum / Double(count)) : 0,
             meanTarget: count > 0 ? Float(targetSum / Double(count)) : 0, gradNorm: norm, tokens: tokensTrained,
-            imitationLoss: imitationLoss, demonstratorFraction: Float(demonstrators) / Float(batch),
-            timings: UpdateTimings(target: seconds(t1 - t0), forwardBackward: seconds(t2 - t1), optimizer: seconds(t3 - t2)))
+            imitationLoss: imitationLoss, demonstratorFraction: demonstratorShare,
+            timings: UpdateTimings(target: seconds(t1 - t0), forwardBackward: seconds(t2 - t1), optimizer: seconds(t3 - reduced),
+                                   allreduce: seconds(reduced - t2)))
     }
 }

@@ -502,6 +502,51 @@ void   icrl__actor_status__free_unpacked
   assert(message->base.descriptor == &icrl__actor_status__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   icrl__learner_rank_status__init
+                     (Icrl__LearnerRankStatus         *message)
+{
+  static const Icrl__LearnerRankStatus init_value = ICRL__LEARNER_RANK_STATUS__INIT;
+  *message = init_value;
+}
+size_t icrl__learner_rank_status__get_packed_size
+                     (const Icrl__LearnerRankStatus *message)
+{
+  assert(message->base.descriptor == &icrl__learner_rank_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t icrl__learner_rank_status__pack
+                     (const Icrl__LearnerRankStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &icrl__learner_rank_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t icrl__learner_rank_status__pack_to_buffer
+                     (const Icrl__LearnerRankStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &icrl__learner_rank_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Icrl__LearnerRankStatus *
+       icrl__learner_rank_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Icrl__LearnerRankStatus *)
+     protobuf_c_message_unpack (&icrl__learner_rank_status__descriptor,
+                                allocator, len, data);
+}
+void   icrl__learner_rank_status__free_unpacked
+                     (Icrl__LearnerRankStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &icrl__learner_rank_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   icrl__status_reply__init
                      (Icrl__StatusReply         *message)
 {
@@ -1882,7 +1927,149 @@ const ProtobufCMessageDescriptor icrl__actor_status__descriptor =
   (ProtobufCMessageInit) icrl__actor_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor icrl__status_reply__field_descriptors[17] =
+static const ProtobufCFieldDescriptor icrl__learner_rank_status__field_descriptors[9] =
+{
+  {
+    "rank",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, rank),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replay_steps",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, replay_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replay_trials",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, replay_trials),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updates",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, updates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rejections",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, rejections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sample_share",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, sample_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "forward_backward_share",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, forward_backward_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "allreduce_share",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, allreduce_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sync_share",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Icrl__LearnerRankStatus, sync_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned icrl__learner_rank_status__field_indices_by_name[] = {
+  7,   /* field[7] = allreduce_share */
+  6,   /* field[6] = forward_backward_share */
+  0,   /* field[0] = rank */
+  4,   /* field[4] = rejections */
+  1,   /* field[1] = replay_steps */
+  2,   /* field[2] = replay_trials */
+  5,   /* field[5] = sample_share */
+  8,   /* field[8] = sync_share */
+  3,   /* field[3] = updates */
+};
+static const ProtobufCIntRange icrl__learner_rank_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor icrl__learner_rank_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "icrl.LearnerRankStatus",
+  "LearnerRankStatus",
+  "Icrl__LearnerRankStatus",
+  "icrl",
+  sizeof(Icrl__LearnerRankStatus),
+  9,
+  icrl__learner_rank_status__field_descriptors,
+  icrl__learner_rank_status__field_indices_by_name,
+  1,  icrl__learner_rank_status__number_ranges,
+  (ProtobufCMessageInit) icrl__learner_rank_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor icrl__status_reply__field_descriptors[18] =
 {
   {
     "learner_id",
@@ -2088,6 +2275,18 @@ static const ProtobufCFieldDescriptor icrl__status_reply__field_descriptors[17] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ranks",
+    21,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Icrl__StatusReply, n_ranks),
+    offsetof(Icrl__StatusReply, ranks),
+    &icrl__learner_rank_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned icrl__status_reply__field_indices_by_name[] = {
   16,   /* field[16] = actors */
@@ -2100,6 +2299,7 @@ static const unsigned icrl__status_reply__field_indices_by_name[] = {
   10,   /* field[10] = policy_lag_avg */
   11,   /* field[11] = policy_lag_max */
   9,   /* field[9] = policy_lag_min */
+  17,   /* field[17] = ranks */
   12,   /* field[12] = rejections */
   8,   /* field[8] = replay_capacity */
   7,   /* field[7] = replay_steps */
@@ -2112,7 +2312,7 @@ static const ProtobufCIntRange icrl__status_reply__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 20, 16 },
-  { 0, 17 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor icrl__status_reply__descriptor =
 {
@@ -2122,7 +2322,7 @@ const ProtobufCMessageDescriptor icrl__status_reply__descriptor =
   "Icrl__StatusReply",
   "icrl",
   sizeof(Icrl__StatusReply),
-  17,
+  18,
   icrl__status_reply__field_descriptors,
   icrl__status_reply__field_indices_by_name,
   2,  icrl__status_reply__number_ranges,

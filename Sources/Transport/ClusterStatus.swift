@@ -66,6 +66,34 @@ public struct ActorStatus: Sendable, Equatable, Codable {
     public static let stageNames = ["env", "inference", "send", "backpressure", "weights"]
 }
 
+/// One rank of a data-parallel learner (`icrl.LearnerRankStatus`), as rank 0 last gathered it.
+public struct LearnerRankStatus: Sendable, Equatable, Codable {
+    public var rank: UInt32
+    public var replaySteps: UInt64
+    public var replayTrials: UInt64
+    public var updates: UInt64
+    public var rejections: UInt64
+    /// Shares of its training loop's time: sample, forward_backward, allreduce, sync.
+    public var time: [String: Double]
+
+    public init(rank: UInt32, replaySteps: UInt64 = 0, replayTrials: UInt64 = 0, updates: UInt64 = 0, rejections: UInt64 = 0,
+                time: [String: Double] = [:]) {
+        self.rank = rank
+        self.replaySteps = replaySteps
+        self.replayTrials = replayTrials
+        self.updates = updates
+        self.rejections = rejections
+        self.time = time
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rank, replaySteps = "replay_steps", replayTrials = "replay_trials", updates, rejections, time
+    }
+
+    /// The stages of `time`, in the order monitors show them.
+    public static let stageNames = ["sample", "forward_backward", "allreduce", "sync"]
+}
+
 /// A running cluster as its learner sees it (`icrl.StatusReply`): what `icrl top` shows.
 public struct ClusterStatus: Sendable, Equatable, Codable {
     public var learnerID: String
@@ -87,6 +115,8 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
     public var weightsVersion: UInt64
     public var envSteps: UInt64
     public var actors: [ActorStatus]
+    /// The learner's data-parallel ranks (empty for a single learner).
+    public var ranks: [LearnerRankStatus] = []
 
     /// JSON keys: the proto's field names.
     enum CodingKeys: String, CodingKey {
@@ -94,7 +124,7 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
         case envStepsPerSecond10s = "env_steps_per_second_10s", envStepsPerSecond60s = "env_steps_per_second_60s"
         case envStepsPerSecond300s = "env_steps_per_second_300s", replaySteps = "replay_steps", replayCapacity = "replay_capacity"
         case policyLagMin = "policy_lag_min", policyLagAvg = "policy_lag_avg", policyLagMax = "policy_lag_max"
-        case rejections, rssBytes = "rss_bytes", weightsVersion = "weights_version", envSteps = "env_steps", actors
+        case rejections, rssBytes = "rss_bytes", weightsVersion = "weights_version", envSteps = "env_steps", actors, ranks
     }
 
     public init(
@@ -102,7 +132,7 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
         envStepsPerSecond10s: Double = 0, envStepsPerSecond60s: Double = 0, envStepsPerSecond300s: Double = 0,
         replaySteps: UInt64 = 0, replayCapacity: UInt64 = 0, policyLagMin: UInt64 = 0, policyLagAvg: Double = 0,
         policyLagMax: UInt64 = 0, rejections: UInt64 = 0, rssBytes: UInt64 = 0, weightsVersion: UInt64 = 0,
-        envSteps: UInt64 = 0, actors: [ActorStatus] = []
+        envSteps: UInt64 = 0, actors: [ActorStatus] = [], ranks: [LearnerRankStatus] = []
     ) {
         self.learnerID = learnerID
         self.elapsedSeconds = elapsedSeconds
@@ -121,5 +151,6 @@ public struct ClusterStatus: Sendable, Equatable, Codable {
         self.weightsVersion = weightsVersion
         self.envSteps = envSteps
         self.actors = actors
+        self.ranks = ranks
     }
 }

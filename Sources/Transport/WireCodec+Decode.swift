@@ -129,13 +129,22 @@ extension WireCodec {
                        "backpressure": a.backpressure_share, "weights": a.weights_share],
                 stepsReceived: a.steps_received, straggler: a.straggler != 0))
         }
+        var ranks: [LearnerRankStatus] = []
+        for i in 0..<c.n_ranks {
+            guard let r = c.ranks[i]?.pointee else { continue }
+            ranks.append(LearnerRankStatus(
+                rank: r.rank, replaySteps: r.replay_steps, replayTrials: r.replay_trials, updates: r.updates, rejections: r.rejections,
+                time: ["sample": r.sample_share, "forward_backward": r.forward_backward_share, "allreduce": r.allreduce_share,
+                       "sync": r.sync_share]))
+        }
         return ClusterStatus(
             learnerID: string(c.learner_id), elapsedSeconds: c.elapsed_s, updates: c.updates,
             updatesPerSecond: c.updates_per_second, envStepsPerSecond10s: c.env_steps_per_second_10s,
             envStepsPerSecond60s: c.env_steps_per_second_60s, envStepsPerSecond300s: c.env_steps_per_second_300s,
             replaySteps: c.replay_steps, replayCapacity: c.replay_capacity, policyLagMin: c.policy_lag_min,
             policyLagAvg: c.policy_lag_avg, policyLagMax: c.policy_lag_max, rejections: c.rejections,
-            rssBytes: c.rss_bytes, weightsVersion: c.weights_version, envSteps: c.env_steps, actors: actors)
+            rssBytes: c.rss_bytes, weightsVersion: c.weights_version, envSteps: c.env_steps, actors: actors,
+            ranks: ranks)
     }
 
     private static func weights(_ c: Icrl__Weights) throws(WireDecodeError) -> WeightsMessage {

@@ -149,6 +149,23 @@ public enum WireCodec {
         }
         c.pointee.n_actors = status.actors.count
         c.pointee.actors = actors
+        let ranks = arena.allocate(UnsafeMutablePointer<Icrl__LearnerRankStatus>?.self, count: status.ranks.count)
+        for (i, rank) in status.ranks.enumerated() {
+            let r = arena.allocate(Icrl__LearnerRankStatus.self, count: 1)
+            icrl__learner_rank_status__init(r)
+            r.pointee.rank = rank.rank
+            r.pointee.replay_steps = rank.replaySteps
+            r.pointee.replay_trials = rank.replayTrials
+            r.pointee.updates = rank.updates
+            r.pointee.rejections = rank.rejections
+            r.pointee.sample_share = rank.time["sample"] ?? 0
+            r.pointee.forward_backward_share = rank.time["forward_backward"] ?? 0
+            r.pointee.allreduce_share = rank.time["allreduce"] ?? 0
+            r.pointee.sync_share = rank.time["sync"] ?? 0
+            ranks[i] = r
+        }
+        c.pointee.n_ranks = status.ranks.count
+        c.pointee.ranks = ranks
         return c
     }
 

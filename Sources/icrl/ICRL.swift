@@ -20,6 +20,7 @@ struct ICRL: ParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             LearnerCommand.self,
+            CheckRanksCommand.self,
             ActorCommand.self,
             CollectCommand.self,
             MapsCommand.self,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Collective
 import DQN
 import Foundation
 import Logging
@@ -21,6 +22,13 @@ struct LearnerCommand: ParsableCommand {
             A learner bound beyond loopback refuses to start without CURVE unless given
             --insecure (a network whose every host you trust).
             SIGTERM or Ctrl-C stops it cleanly: actors are told to leave and metrics flushed.
+
+            Data-parallel: started as N MPI ranks, the learner trains on N replay shards at
+            once. Rank 0 binds --bind and takes every actor; the ranks sum their gradients
+            each update (global batch N × dqn.batchSize). Actors change nothing:
+              mpirun -np 2 icrl learner --bind tcp://*:5555 --out runs/dp --preset best --insecure
+              srun --mpi=pmix -n 4 icrl learner --bind tcp://*:5555 --out runs/dp …
+            --resume needs the same N (each rank's replay shard is its own file). See docs/cluster.md.
             """
     )
 
@@ -42,6 +50,9 @@ struct LearnerCommand: ParsableCommand {
         "Keep the weights at these minutes of training as OUT/checkpoints/minute-MMM.safetensors (comma-separated), e.g. 5,10,15,30,60 for a time-to-quality curve (scripts/time_to_quality.sh).",
         valueName: "minutes"))
     var keepCheckpointsAt: String?
+
+    @Option(help: "Data-parallel ranks compare a checksum of their weights every this many updates; a mismatch stops the job.")
+    var rankCheckEvery = 100
 
     @Flag(help: "Continue from --out's latest checkpoint (weights, target, optimizer, counters).")
     var resume = false
@@ -77,6 +88,7 @@ struct LearnerCommand: ParsableCommand {
         if resume || resumeIfPresent, out == nil { throw ValidationError("--resume and --resume-if-present need --out, the run folder to continue") }
         if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
         if let updates, updates <= 0 { throw ValidationError("--updates must be positive") }
+        if rankCheckEvery <= 0 { throw ValidationError("--rank-check-every must be positive") }
         if keepCheckpointsAt != nil, out == nil { throw ValidationError("--keep-checkpoints-at needs --out, the run folder to keep them in") }
         _ = try Self.minuteList(keepCheckpointsAt)
         if let dataset, !FileManager.default.fileExists(atPath: dataset) {
@@ -86,14 +98,43 @@ struct LearnerCommand: ParsableCommand {
 
     func run() throws {
         Signals.installStopHandlers()
+        var group: DataParallelGroup?
+        if MPICommunicator.launchedByMPI() {
+            let communicator: MPICommunicator
+            do {
+                communicator = try MPICommunicator.initialize()
+            } catch {
+                throw ValidationError("started by an MPI launcher, but MPI would not initialise: \(error)")
+            }
+            let logger = Logger(label: communicator.size > 1 ? "icrl.learner.rank\(communicator.rank)" : "icrl.learner")
+            group = DataParallelGroup(communicator: communicator, logger: logger)
+            if communicator.size > 1 { logger.info("learner rank \(communicator.rank) of \(communicator.size) (MPI)") }
+        }
+        defer { group?.communicator.finalize() }
+        do {
+            try run(group: group)
+        } catch {
+            guard let group, group.ranks > 1 else { throw error }
+            // The other ranks wait in a collective for this one: end the job, saying why.
+            Logger(label: "icrl.learner.rank\(group.rank)").critical("learner rank \(group.rank) stopped: \(error)")
+            group.communicator.abort(code: 1)
+        }
+    }
+
+    func run(group: DataParallelGroup?) throws {
+        let rank = group?.rank ?? 0
         Logger(label: "icrl.learner").info("\(KernelSelection.choice)")
         var config = try runConfig.load()
         var resume = self.resume
         if resumeIfPresent, let out {
-            resume = FileManager.default.fileExists(atPath: LearnerService.latestCheckpoint(in: URL(fileURLWithPath: out)).path)
+            let folder = URL(fileURLWithPath: out)
+            resume = FileManager.default.fileExists(atPath: LearnerService.latestCheckpoint(in: folder).path)
+                || (rank > 0 && FileManager.default.fileExists(atPath: LearnerService.replaySnapshot(in: folder, rank: rank).path))
         }
-        if resume, runConfig.config == nil, let out {
-            // A resumed run keeps its own configuration unless told otherwise.
+        if resume, runConfig.config == nil, let out,
+           rank == 0 || FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent("config.json").path) {
+            // A resumed run keeps its own configuration unless told otherwise. (Other ranks on
+            // a host without rank 0's run folder use their flags; the group checks they agree.)
             let saved = URL(fileURLWithPath: out).appendingPathComponent("config.json")
             config = try RunConfig.from(json: String(contentsOf: saved, encoding: .utf8))
             if let seed = runConfig.seed { config.seed = seed }
@@ -104,6 +145,7 @@ struct LearnerCommand: ParsableCommand {
         options.maxSeconds = minutes.map { $0 * 60 }
         options.maxUpdates = updates
         options.keptCheckpointMinutes = try Self.minuteList(keepCheckpointsAt)
+        options.rankCheckEvery = rankCheckEvery
         options.dataset = dataset.map { URL(fileURLWithPath: $0) }
         options.resume = resume
         options.initCheckpoint = warmStart.checkpoint.map { URL(fileURLWithPath: $0) }
@@ -113,7 +155,8 @@ struct LearnerCommand: ParsableCommand {
             let host = monitoring.metricsHost
             options.makeMetricsEndpoint = { try PrometheusEndpoint(host: host, port: port) }
         }
-        let service = try LearnerService(options: options, logger: Logger(label: "icrl.learner"))
+        let label = (group?.ranks ?? 1) > 1 ? "icrl.learner.rank\(rank)" : "icrl.learner"
+        let service = try LearnerService(options: options, logger: Logger(label: label), group: group)
         try service.run(stop: stopRequested)
     }
 

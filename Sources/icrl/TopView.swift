@@ -1,7 +1,8 @@
 import Foundation
 import Transport
 
-/// The text `icrl top` shows for one `ClusterStatus`: a header and one row per actor.
+/// The text `icrl top` shows for one `ClusterStatus`: a header, one row per actor, and one
+/// row per learner rank of a data-parallel learner.
 enum TopView {
     static func render(_ s: ClusterStatus, endpoint: String, interval: Double?) -> String {
         var lines: [String] = []
@@ -31,6 +32,20 @@ enum TopView {
         for row in rows {
             lines.append(row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+        if !s.ranks.isEmpty {
+            lines.append("")
+            var rankRows: [[String]] = [["RANK", "REPLAY", "TRIALS", "UPDATES", "REJECTED", "TIME sample/fwd-bwd/allreduce/sync %"]]
+            for r in s.ranks {
+                let split = LearnerRankStatus.stageNames.map { format((r.time[$0] ?? 0) * 100, "%.0f") }.joined(separator: "/")
+                rankRows.append([String(r.rank), grouped(Double(r.replaySteps)), grouped(Double(r.replayTrials)),
+                                 grouped(Double(r.updates)), String(r.rejections), split])
+            }
+            let rankWidths = (0..<6).map { column in rankRows.map { $0[column].count }.max() ?? 0 }
+            for row in rankRows {
+                lines.append(row.enumerated().map { i, cell in cell.padding(toLength: rankWidths[i], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -31,6 +31,12 @@ enum WireSamples {
                         stepsReceived: 1_000_000, straggler: false),
             ActorStatus(actorID: "β", state: .dead, secondsSinceSeen: 30,
                         time: ["env": 0, "inference": 0, "send": 0, "backpressure": 0, "weights": 0], straggler: true),
+        ],
+        ranks: [
+            LearnerRankStatus(rank: 0, replaySteps: 200_000, replayTrials: 900, updates: 7_000, rejections: 0,
+                              time: ["sample": 0.05, "forward_backward": 0.7, "allreduce": 0.02, "sync": 0.01]),
+            LearnerRankStatus(rank: 1, replaySteps: 199_000, replayTrials: 880, updates: 7_000, rejections: 2,
+                              time: ["sample": 0.04, "forward_backward": 0.72, "allreduce": 0.03, "sync": 0.02]),
         ])
 
     static let all: [WireMessage] = [

@@ -26,6 +26,7 @@ typedef struct Icrl__Stats Icrl__Stats;
 typedef struct Icrl__Shutdown Icrl__Shutdown;
 typedef struct Icrl__StatusRequest Icrl__StatusRequest;
 typedef struct Icrl__ActorStatus Icrl__ActorStatus;
+typedef struct Icrl__LearnerRankStatus Icrl__LearnerRankStatus;
 typedef struct Icrl__StatusReply Icrl__StatusReply;
 typedef struct Icrl__Envelope Icrl__Envelope;
 
@@ -372,6 +373,40 @@ struct  Icrl__ActorStatus
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
+/*
+ * One rank of a data-parallel learner (mpirun -np N icrl learner), as rank 0 last
+ * gathered it (with each metrics line). Absent for a single learner.
+ */
+struct  Icrl__LearnerRankStatus
+{
+  ProtobufCMessage base;
+  uint32_t rank;
+  /*
+   * steps in its replay shard
+   */
+  uint64_t replay_steps;
+  uint64_t replay_trials;
+  uint64_t updates;
+  /*
+   * refused by this rank (trial continuity is checked where a trial is stored)
+   */
+  uint64_t rejections;
+  /*
+   * Shares of its training loop's wall time since the previous gather (each in [0, 1]).
+   */
+  double sample_share;
+  double forward_backward_share;
+  double allreduce_share;
+  /*
+   * rank 0's orders, forwarded experience, readiness vote
+   */
+  double sync_share;
+};
+#define ICRL__LEARNER_RANK_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&icrl__learner_rank_status__descriptor) \
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
 struct  Icrl__StatusReply
 {
   ProtobufCMessage base;
@@ -405,10 +440,12 @@ struct  Icrl__StatusReply
   uint64_t env_steps;
   size_t n_actors;
   Icrl__ActorStatus **actors;
+  size_t n_ranks;
+  Icrl__LearnerRankStatus **ranks;
 };
 #define ICRL__STATUS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&icrl__status_reply__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL, 0,NULL }
 
 
 typedef enum {
@@ -658,6 +695,25 @@ Icrl__ActorStatus *
 void   icrl__actor_status__free_unpacked
                      (Icrl__ActorStatus *message,
                       ProtobufCAllocator *allocator);
+/* Icrl__LearnerRankStatus methods */
+void   icrl__learner_rank_status__init
+                     (Icrl__LearnerRankStatus         *message);
+size_t icrl__learner_rank_status__get_packed_size
+                     (const Icrl__LearnerRankStatus   *message);
+size_t icrl__learner_rank_status__pack
+                     (const Icrl__LearnerRankStatus   *message,
+                      uint8_t             *out);
+size_t icrl__learner_rank_status__pack_to_buffer
+                     (const Icrl__LearnerRankStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Icrl__LearnerRankStatus *
+       icrl__learner_rank_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   icrl__learner_rank_status__free_unpacked
+                     (Icrl__LearnerRankStatus *message,
+                      ProtobufCAllocator *allocator);
 /* Icrl__StatusReply methods */
 void   icrl__status_reply__init
                      (Icrl__StatusReply         *message);
@@ -731,6 +787,9 @@ typedef void (*Icrl__StatusRequest_Closure)
 typedef void (*Icrl__ActorStatus_Closure)
                  (const Icrl__ActorStatus *message,
                   void *closure_data);
+typedef void (*Icrl__LearnerRankStatus_Closure)
+                 (const Icrl__LearnerRankStatus *message,
+                  void *closure_data);
 typedef void (*Icrl__StatusReply_Closure)
                  (const Icrl__StatusReply *message,
                   void *closure_data);
@@ -755,6 +814,7 @@ extern const ProtobufCMessageDescriptor icrl__stats__descriptor;
 extern const ProtobufCMessageDescriptor icrl__shutdown__descriptor;
 extern const ProtobufCMessageDescriptor icrl__status_request__descriptor;
 extern const ProtobufCMessageDescriptor icrl__actor_status__descriptor;
+extern const ProtobufCMessageDescriptor icrl__learner_rank_status__descriptor;
 extern const ProtobufCMessageDescriptor icrl__status_reply__descriptor;
 extern const ProtobufCMessageDescriptor icrl__envelope__descriptor;
 
