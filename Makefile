@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 20
 SOAK_MINUTES ?= 10
 
-.PHONY: deps build release test test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality time-to-quality bench-ranks test-mpi clean help
+.PHONY: deps build release test test-python-actor test-swarm soak-swarm test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality time-to-quality bench-ranks test-mpi clean help
 
 help:
 	@echo "make demo    install deps, build release, run the main job on its default settings"
@@ -21,10 +21,13 @@ help:
 	@echo "make results        the paper's experiments on models/icrl-best.safetensors into results/"
 	@echo "make time-to-quality  train 60 min (best, 2 actors), score the weights kept at 5/10/15/30/60 min on validation maps"
 	@echo "make data-quality   three offline models from low/mid/high-quality data (~100 min)"
+	@echo "make test-swarm     256 actor peers for 30 s, then 1,000 joins and leaves against one learner"
+	@echo "make soak-swarm     64 actor peers for 10 minutes: learner RSS and open fds"
 	@echo "make test-faults     kill -9 actors/learner, checkpoint under kills, CURVE admission"
 	@echo "make fuzz    libFuzzer + ASan: wire decode/validate, and chunks -> replay -> tokens (FUZZ_SECONDS=60 each)"
 	@echo "make soak    10 min, 4 actors restarted at random: RSS, fds, throughput (SOAK_MINUTES=10)"
-	@echo "make proto   regenerate Sources/ICRLWire from Proto/icrl.proto (needs protoc-c)"
+	@echo "make test-python-actor  the Python actor (python/): parity with Swift, against real learners"
+	@echo "make proto   regenerate Sources/ICRLWire and python/icrl_actor/icrl_pb2.py from Proto/icrl.proto"
 
 deps:
 	@bash scripts/install_deps.sh
@@ -46,10 +49,13 @@ test: deps
 	bash scripts/test_cluster.sh $(RELEASE_BIN)
 	bash scripts/test_mpi.sh $(RELEASE_BIN)
 	bash scripts/test_gym_traces.sh $(RELEASE_BIN)
+	bash scripts/test_python_actor.sh $(RELEASE_BIN)
 	bash scripts/test_monitoring.sh $(RELEASE_BIN)
 	bash scripts/test_deploy.sh $(RELEASE_BIN)
 	bash scripts/test_netns.sh $(RELEASE_BIN)
 	bash scripts/test_faults.sh $(RELEASE_BIN)
+	bash scripts/test_disk_full.sh $(RELEASE_BIN)
+	bash scripts/test_swarm.sh $(RELEASE_BIN)
 	bash scripts/test_slurm.sh $(RELEASE_BIN)
 	bash scripts/fuzz.sh $(TEST_FUZZ_SECONDS)
 
@@ -76,9 +82,21 @@ data-quality: release
 time-to-quality: release
 	ICRL=$(RELEASE_BIN) REPORT=results bash scripts/time_to_quality.sh 60 runs/time-to-quality 5,10,15,30,60
 
+# The Python actor package: install, parity with the Swift actor, real learners.
+test-python-actor: release
+	bash scripts/test_python_actor.sh $(RELEASE_BIN)
+
 # Multi-host test: learner and two actors in separate network namespaces (needs root).
 test-cluster: release
 	bash scripts/test_netns.sh $(RELEASE_BIN)
+
+# The learner under load: 256 swarm peers for 30 s, then 1,000 churn events (about 3 minutes).
+test-swarm: release
+	bash scripts/test_swarm.sh $(RELEASE_BIN)
+
+# Soak under a swarm: 64 peers for 10 minutes; learner RSS and open fds must stay flat.
+soak-swarm: release
+	$(RELEASE_BIN) bench swarm --actors 64 --seconds 600 --baseline-actors 0 --json
 
 # Fault tests: kill -9 actors and learners, resume, checkpoints under kills.
 test-faults: release

@@ -99,11 +99,14 @@ let package = Package(
 )
 
 /// `ICRL_FUZZ=1` adds the libFuzzer targets: the wire decode-and-validate path
-/// (`Fuzz/WireFuzz`) and the stateful chunks → replay → tokens path (`Fuzz/ReplayFuzz`);
+/// (`Fuzz/WireFuzz`), the stateful chunks → replay → tokens path (`Fuzz/ReplayFuzz`), and
+/// the files users share — checkpoints, run configs, replay snapshots (`Fuzz/FileFuzz`);
 /// scripts/fuzz.sh builds them with the sanitizer flags they need.
 if ProcessInfo.processInfo.environment["ICRL_FUZZ"] == "1" {
     package.products.append(.executable(name: "icrl-fuzz", targets: ["icrl-fuzz"]))
     package.targets.append(.executableTarget(name: "icrl-fuzz", dependencies: ["Transport"], path: "Fuzz/WireFuzz"))
     package.products.append(.executable(name: "icrl-fuzz-replay", targets: ["icrl-fuzz-replay"]))
     package.targets.append(.executableTarget(name: "icrl-fuzz-replay", dependencies: ["Cluster", "DQN", "Transport"], path: "Fuzz/ReplayFuzz"))
+    package.products.append(.executable(name: "icrl-fuzz-files", targets: ["icrl-fuzz-files"]))
+    package.targets.append(.executableTarget(name: "icrl-fuzz-files", dependencies: ["DQN", "NN"], path: "Fuzz/FileFuzz"))
 }

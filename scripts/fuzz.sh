@@ -4,7 +4,10 @@
 #                     validation, re-encode round trips and the experience-file reader;
 #   icrl-fuzz-replay  (Fuzz/ReplayFuzz): sequences of chunks from several fake actors
 #                     through validation, the replay, window sampling and tokenization,
-#                     checking every embedding index.
+#                     checking every embedding index;
+#   icrl-fuzz-files   (Fuzz/FileFuzz): checkpoint (safetensors header JSON, offsets,
+#                     shapes, dtypes, config), run config JSON and replay snapshot loading,
+#                     with the files' CRC repaired on half the inputs to reach the parsers.
 # `make fuzz` (CI runs it for a bounded time).
 #   bash scripts/fuzz.sh [SECONDS]      default 60 per target
 # Each corpus persists in Fuzz/corpus-local/<target> (ignored by git); a crash leaves its
@@ -12,7 +15,7 @@
 set -euo pipefail
 seconds=${1:-60}
 cd "$(dirname "$0")/.."
-targets=(icrl-fuzz icrl-fuzz-replay)
+targets=(icrl-fuzz icrl-fuzz-replay icrl-fuzz-files)
 for target in "${targets[@]}"; do
   echo "== building $target (libFuzzer + ASan, scratch path .build-fuzz) =="
   build_log=$(mktemp)
@@ -31,10 +34,14 @@ for target in "${targets[@]}"; do
   bin=.build-fuzz/release/$target
   corpus=Fuzz/corpus-local/$target
   mkdir -p "$corpus"
+  # Committed seeds (Fuzz/corpus/<target>) start every run, on a fresh clone too.
+  [ -d "Fuzz/corpus/$target" ] && cp -n "Fuzz/corpus/$target"/* "$corpus"/ 2>/dev/null || true
+  max_len=8192
+  [ "$target" = icrl-fuzz-files ] && max_len=32768
   echo "== fuzzing $target for ${seconds}s =="
   log=$(mktemp)
   set +e
-  ICRL_FUZZ_SEEDS="$corpus" ASAN_OPTIONS=detect_leaks=1 "$bin" "$corpus" -max_total_time="$seconds" -max_len=8192 \
+  ICRL_FUZZ_SEEDS="$corpus" ASAN_OPTIONS=detect_leaks=1 "$bin" "$corpus" -max_total_time="$seconds" -max_len="$max_len" \
     -artifact_prefix=Fuzz/artifacts/ -print_final_stats=1 > "$log" 2>&1
   status=$?
   set -e

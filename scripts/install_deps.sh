@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what ICRL needs to build and test, only where it is missing:
 #   system: libzmq, OpenBLAS, protobuf-c, Open MPI (found through pkg-config), protoc-c, mpirun, pkg-config
-#   python: numpy (parity checks against our checkpoints), gymnasium (trace replay)
-#   tests:  promtool (Debian's prometheus), tmux, kubernetes-validate, tensorboard
+#   python: numpy (parity checks against our checkpoints), gymnasium (trace replay),
+#           pyzmq + protobuf (the Python actor, python/), grpcio-tools (its generated code's
+#           check), torch CPU (its PyTorch loader's test)
+#   tests:  promtool (Debian's prometheus), tmux, kubernetes-validate, tensorboard,
+#           iptables (packet loss in the network-namespace test)
 # Debian/Ubuntu use apt-get, which needs root: run as root, or have sudo.
 # Prints one line per group of packages; a failing step prints its whole output.
 set -euo pipefail
@@ -51,6 +54,7 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install_deps: missing system packages: ${need_apt[*]}"
@@ -80,6 +84,24 @@ fi
 
 if ! python3 -c 'import gymnasium' >/dev/null 2>&1; then
   pip_install "pip install gymnasium (Gymnasium replays our traces)" gymnasium
+fi
+
+if ! python3 -c 'import zmq, google.protobuf' >/dev/null 2>&1; then
+  pip_install "pip install pyzmq protobuf (the Python actor)" pyzmq "protobuf>=7.35"
+fi
+
+# Pinned: the generated python/icrl_actor/icrl_pb2.py names its protoc version.
+if ! python3 -c 'import grpc_tools, importlib.metadata as m; assert m.version("grpcio-tools") == "1.85.4"' >/dev/null 2>&1; then
+  pip_install "pip install grpcio-tools==1.85.4 (checks the Python actor's generated code)" grpcio-tools==1.85.4
+fi
+
+if ! python3 -c 'import torch' >/dev/null 2>&1; then
+  # The CPU build only: PyPI's default wheel pulls gigabytes of CUDA libraries.
+  if ls /opt/wheels/torch-*.whl >/dev/null 2>&1; then
+    pip_install "pip install torch (local CPU wheel; the PyTorch loader's test)" /opt/wheels/torch-*.whl
+  else
+    pip_install "pip install torch (CPU; the PyTorch loader's test)" torch --index-url https://download.pytorch.org/whl/cpu
+  fi
 fi
 
 if ! command -v kubernetes-validate >/dev/null 2>&1 && ! python3 -c 'import kubernetes_validate' >/dev/null 2>&1; then

@@ -2,7 +2,8 @@
 # A real Slurm run on this machine (`make test-slurm`): installs Debian's slurm-wlm and
 # munge if absent, configures a single-node cluster (slurmctld + slurmd on this host),
 # submits deploy/slurm/icrl.sbatch with one learner and two actor tasks (preset smoke, CURVE on),
-# waits for it, checks the run folder, and stops the daemons it started.
+# waits for it, checks the run folder, then submits it again with the learner as 2 MPI ranks
+# (LEARNER_RANKS=2, srun --mpi=pmix) and one actor, and stops the daemons it started.
 # Needs root (apt, daemons); skips with a message otherwise.
 #   bash scripts/test_slurm.sh [ICRL_BINARY] [SECONDS]
 set -uo pipefail
@@ -113,6 +114,29 @@ for r in rows:
             steps[k] = max(steps.get(k, 0), v)
 print("     steps by actor:", steps, "CURVE connections admitted:", rows[-1].get("transport/auth_accepted"))
 sys.exit(0 if len([v for v in steps.values() if v > 0]) >= 2 and rows[-1].get("transport/auth_accepted", 0) >= 6 else 1)
+PY
+# The learner as 2 MPI ranks under srun --mpi=pmix (LEARNER_RANKS=2), one actor task.
+job2=$(cd "$work" && ICRL="$bin" KEYS="$keys" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=1 RUN="$work/run2" PORT=46310 \
+  LEARNER_RANKS=2 sbatch --parsable --nodes 1 --cpus-per-task 1 --time 5 --output "$work/job2-%j.out" \
+  "$OLDPWD/deploy/slurm/icrl.sbatch")
+state2=none
+if [ -n "$job2" ]; then
+  for _ in $(seq 1 $((seconds + 120))); do
+    state2=$(scontrol show job "$job2" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+    case "$state2" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
+    sleep 1
+  done
+fi
+echo "test_slurm: 2-rank job $job2 ended $state2"
+[ "$state2" = COMPLETED ] && ok "2-rank learner job completed (srun --mpi=pmix)" || { fail "2-rank job state $state2"; cat "$work"/job2-*.out 2>/dev/null | tail -20; }
+python3 - "$work/run2/metrics.jsonl" <<'PY' && ok "both srun ranks trained from their replay shards" || fail "rank shards empty under srun"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+last = {}
+for r in rows: last.update({k: v for k, v in r.items() if k.startswith("ranks/")})
+s0, s1, u1 = last.get("ranks/rank-0/replay_steps", 0), last.get("ranks/rank-1/replay_steps", 0), last.get("ranks/rank-1/updates", 0)
+print(f"     rank shards: {s0:.0f} and {s1:.0f} steps, rank 1 at {u1:.0f} updates")
+sys.exit(0 if s0 > 0 and s1 > 0 and u1 > 0 else 1)
 PY
 echo "test_slurm: $passed passed, $failed failed in $(( $(date +%s) - started )) s"
 [ "$failed" -eq 0 ]

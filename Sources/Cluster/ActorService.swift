@@ -57,6 +57,7 @@ public final class ActorService {
         let context = try ZMQContext()
         let control = try ZMQSocket(context, .dealer)
         try control.setLinger(milliseconds: 0)
+        try control.setLivenessChecks()
         // Unique per process, so a restarted actor is a new connection to the ROUTER.
         try control.setOption(ZMQ_ROUTING_ID, bytes: Array("\(options.actorID)/\(String(incarnation, radix: 16))".utf8))
         // Handshake failures (a refused key, CURVE on one side only) are reported on the
@@ -69,11 +70,13 @@ public final class ActorService {
         if let curve = options.curve { try control.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         try control.connect(options.endpoints.control)
         let weightsSocket = try ZMQSocket(context, .sub)
+        try weightsSocket.setLivenessChecks()
         try weightsSocket.setOption(ZMQ_RCVHWM, 2)
         try weightsSocket.subscribe()
         if let curve = options.curve { try weightsSocket.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         try weightsSocket.connect(options.endpoints.weights)
         let push = try ZMQSocket(context, .push)
+        try push.setLivenessChecks()
         // A short send queue: experience waiting in queues goes stale (policy lag), and the
         // learner's back-pressure should reach the environments quickly.
         try push.setOption(ZMQ_SNDHWM, 16)

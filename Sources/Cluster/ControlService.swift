@@ -44,12 +44,14 @@ public final class ControlService: Sendable {
         defer { router.close() }
         try router.setMaxMessageSize(1 << 20)
         try router.setLinger(milliseconds: 500)
+        try router.setLivenessChecks()
         try router.setReceiveTimeout(milliseconds: 100)
         if let curve { try router.makeCurveServer(keys: curve) }
         try router.bind(endpoint)
         bound(try router.lastEndpoint)
         var identities: [String: [UInt8]] = [:]
         let decoder = WireDecoder(maxBytes: 1 << 20)
+        var lastExpiry = -Double.infinity
         while true {
             if let reason = shutdownReason.withLock({ $0 }) {
                 let frame = WireCodec.encode(.shutdown(reason: reason))
@@ -69,10 +71,19 @@ public final class ControlService: Sendable {
             let now = state.now
             let updates = state.updates.load(ordering: .relaxed)
             state.shared.withLock { $0.history.record(time: now, steps: $0.stepsReceived, updates: updates) }
-            guard let frames else {
-                state.shared.withLock { _ = $0.peers.expire(now: now) }
-                continue
+            // On a clock, not only when the socket is idle: hundreds of actors' heartbeats
+            // keep it busy, and silent actors must still be declared dead and reaped.
+            if frames == nil || now - lastExpiry >= 0.25 {
+                lastExpiry = now
+                let reaped = state.shared.withLock { s -> [PeerTable.Peer] in
+                    s.peers.expire(now: now)
+                    let gone = s.peers.reap(now: now)
+                    for peer in gone { s.lastSequence[peer.incarnation] = nil }
+                    return gone
+                }
+                for peer in reaped { identities[peer.actorID] = nil }
             }
+            guard let frames else { continue }
             guard frames.count == 2 else {
                 state.shared.withLock { $0.rejections.count("control_framing") }
                 continue

@@ -40,6 +40,9 @@ public final class ExperienceIngest: Sendable {
         try pull.setHighWaterMark(64)
         try pull.setOption(ZMQ_RCVBUF, 64 << 10)
         try pull.setLinger(milliseconds: 0)
+        // A partitioned or vanished actor's connection is dropped after 3 s of silence
+        // (its descriptor freed); the actor re-dials when the link heals.
+        try pull.setLivenessChecks()
         try pull.setReceiveTimeout(milliseconds: 100)
         if let curve { try pull.makeCurveServer(keys: curve) }
         try pull.bind(endpoint)

@@ -65,6 +65,7 @@ extension LearnerService {
                 extra: ["run_config": options.config.json(), "minute": String(minute)])
             logger.info("kept the weights at minute \(minute) (\(learner.updates) updates): \(url.path)")
         } catch {
+            checkpointFailures += 1
             logger.error("could not keep the weights at minute \(minute) (training continues): \(error)")
         }
     }

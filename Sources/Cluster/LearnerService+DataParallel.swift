@@ -67,6 +67,20 @@ extension LearnerService {
         return error
     }
 
+    /// Samples this rank's batch from its replay shard (windows with out-of-vocabulary
+    /// tokens are counted and skipped); with ranks, true only if every rank has one, since
+    /// the gradient sum needs them all.
+    func sampleShardBatch(group: DataParallelGroup?) -> Bool {
+        let sampled = state.shared.withLock { s in
+            let refusedBefore = learner.refusedWindows
+            defer {
+                for _ in refusedBefore..<learner.refusedWindows { s.rejections.count("token_range") }
+            }
+            return s.replay.storedSteps >= shard.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
+        }
+        return group.map { $0.allReady(sampled) } ?? sampled
+    }
+
     /// A rank other than 0: no sockets. Each iteration it takes rank 0's orders and the
     /// trials rank 0 forwarded to it, stores them in its replay shard, samples its batch
     /// and trains in step with the others; it writes its replay shard when rank 0 writes
@@ -107,14 +121,7 @@ extension LearnerService {
             window.time(.rankSync, since: syncStart, clock: clock)
             if orders.stop { break }
             let sampleStart = clock.now
-            let sampled = state.shared.withLock { s in
-                let refusedBefore = learner.refusedWindows
-                defer {
-                    for _ in refusedBefore..<learner.refusedWindows { s.rejections.count("token_range") }
-                }
-                return s.replay.storedSteps >= shard.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
-            }
-            if group.allReady(sampled) {
+            if sampleShardBatch(group: group) {
                 window.time(.sample, since: sampleStart, clock: clock)
                 window.add(learner.trainOnSampledBatch())
             } else {

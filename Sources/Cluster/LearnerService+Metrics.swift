@@ -127,6 +127,8 @@ extension LearnerService {
             "actors/live": Double(snapshot.peers.liveCount),
             "actors/deaths": Double(snapshot.peers.deaths),
             "actors/rejoins": Double(snapshot.peers.rejoins),
+            "actors/known": Double(snapshot.peers.peers.count),
+            "actors/reaped": Double(snapshot.peers.reaped),
             "transport/chunks_received": Double(snapshot.chunksReceived),
             "transport/lost_chunks": Double(snapshot.lostChunks),
             "transport/connections_accepted": Double(snapshot.connectionsAccepted),
@@ -167,6 +169,8 @@ extension LearnerService {
         if let rss = ProcessResources.residentBytes { m["system/rss_mb"] = Double(rss) / 1_048_576 }
         if let fds = ProcessResources.openFileDescriptors { m["system/open_fds"] = Double(fds) }
         m["system/memory_budget_mb"] = Double(memoryBudget.totalBytes) / 1_048_576
+        m["checkpoint/failures"] = Double(checkpointFailures)
+        m["metrics/write_failures"] = Double(metrics.writeFailures + metrics.tensorBoardFailures)
         if let authenticator {
             m["transport/auth_accepted"] = Double(authenticator.accepted.load(ordering: .relaxed))
             m["transport/auth_denied"] = Double(authenticator.denied.load(ordering: .relaxed))

@@ -81,6 +81,9 @@ public final class LearnerService {
     /// Where metrics lines go besides the run folder (`Options.makeMetricsEndpoint`).
     var metricsEndpoint: (any MetricsEndpoint)?
     var rng: Xoshiro256
+    /// Checkpoint, replay snapshot and kept-weights writes that failed (a full disk, say):
+    /// the previous files stay, training goes on; `checkpoint/failures` in the metrics.
+    var checkpointFailures = 0
     let context: ZMQContext
     /// Admits listed CURVE keys (nil without CURVE); its counts go to the metrics.
     let authenticator: ZAPAuthenticator?
@@ -251,6 +254,7 @@ public final class LearnerService {
         let publisher = try ZMQSocket(context, .pub)
         try publisher.setOption(ZMQ_SNDHWM, 4)
         try publisher.setLinger(milliseconds: 0)
+        try publisher.setLivenessChecks()
         if let curve = options.curve { try publisher.makeCurveServer(keys: curve.keys) }
         try publisher.bind(options.endpoints.weights)
         let weightsEndpoint = try publisher.lastEndpoint
@@ -316,18 +320,7 @@ public final class LearnerService {
             }
             if orders.stop { break }
             let sampleStart = clock.now
-            var sampled = state.shared.withLock { s in
-                let refusedBefore = learner.refusedWindows
-                defer {
-                    for _ in refusedBefore..<learner.refusedWindows { s.rejections.count("token_range") }
-                }
-                return s.replay.storedSteps >= shard.minReplaySteps && learner.sampleBatch(from: s.replay, using: &rng)
-            }
-            if let group {
-                // Every rank trains or none does: the gradient sum needs them all.
-                sampled = group.allReady(sampled)
-            }
-            if sampled {
+            if sampleShardBatch(group: group) {
                 window.time(.sample, since: sampleStart, clock: clock)
                 let stats = learner.trainOnSampledBatch()
                 state.updates.store(learner.updates, ordering: .relaxed)
@@ -368,7 +361,8 @@ public final class LearnerService {
                 do {
                     try writeCheckpoint()
                 } catch {
-                    logger.error("checkpoint failed (training continues): \(error)")
+                    checkpointFailures += 1
+                    logger.error("checkpoint failed (training continues; the last good checkpoint stays; checkpoint/failures \(checkpointFailures)): \(error)")
                 }
                 window.time(.checkpoint, since: checkpointStart, clock: clock)
             }
@@ -393,7 +387,8 @@ public final class LearnerService {
         do {
             try writeCheckpoint()
         } catch {
-            logger.error("final checkpoint failed: \(error)")
+            checkpointFailures += 1
+            logger.error("final checkpoint failed (the last good checkpoint stays): \(error)")
         }
         // A mark at the very end (--minutes 60 with a mark at 60) is reached as the loop stops.
         let finished = (clock.now - start).seconds

@@ -12,6 +12,8 @@ public final class MetricsLog {
     public let tensorBoard: TensorBoardEventFile?
     /// Event-file writes that failed (a full disk, say); metrics.jsonl is unaffected.
     public private(set) var tensorBoardFailures = 0
+    /// metrics.jsonl lines that could not be written (a full disk): counted, never fatal.
+    public private(set) var writeFailures = 0
 
     /// Opens (creating or appending to) `url`; nil writes nowhere. `tensorBoard`: a folder
     /// in which to start a new event file.
@@ -43,7 +45,7 @@ public final class MetricsLog {
         guard let handle,
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         else { return }
-        handle.write(data + Data("\n".utf8))
+        do { try handle.write(contentsOf: data + Data("\n".utf8)) } catch { writeFailures += 1 }
     }
 
     /// Marks a resumed run in the event file, so TensorBoard drops the points the previous

@@ -31,9 +31,16 @@ public struct PeerTable: Sendable {
     public private(set) var rejoins = 0
     /// Times an actor was declared dead.
     public private(set) var deaths = 0
+    /// Seconds a dead actor stays in the table (and in `icrl top`, as dead) before it is
+    /// forgotten, so that actors restarting in loops under a scheduler, each with a new id,
+    /// do not grow the table without bound.
+    public var reapAfter: Double
+    /// Dead actors forgotten so far.
+    public private(set) var reaped = 0
 
-    public init(timeout: Double) {
+    public init(timeout: Double, reapAfter: Double = 60) {
         self.timeout = timeout
+        self.reapAfter = reapAfter
     }
 
     /// Records a hello; a known actor id with a new incarnation is a restart.
@@ -77,6 +84,16 @@ public struct PeerTable: Sendable {
             died.append(id)
         }
         return died.sorted()
+    }
+
+    /// Forgets actors dead for longer than `reapAfter`; returns them (their incarnations
+    /// index other per-actor state the learner keeps).
+    @discardableResult
+    public mutating func reap(now: Double) -> [Peer] {
+        let gone = peers.values.filter { !$0.alive && now - $0.lastSeen > timeout + reapAfter }
+        for peer in gone { peers[peer.actorID] = nil }
+        reaped += gone.count
+        return gone.sorted { $0.actorID < $1.actorID }
     }
 
     public var liveCount: Int { peers.values.filter(\.alive).count }

@@ -14,6 +14,8 @@ public struct RolloutConfig: Codable, Hashable, Sendable {
     /// keeps lost episodes from filling the context.
     public var episodeStepLimit = 100
     /// Training maps come from this suite's training split (never the evaluation split).
+    /// Several suites, comma-separated (`in-dist,ood8,8x8`), give each trial a suite drawn
+    /// uniformly: one model for small and 8 × 8 maps.
     public var suite: String = MapSuite.inDistribution.rawValue
     /// When set (rows separated by commas), every trial plays this one map instead of
     /// drawing from the suite: for smoke tests.
@@ -87,6 +89,10 @@ public struct RolloutConfig: Codable, Hashable, Sendable {
         return pow(epsilon, 1 + epsilonSpread * Double(lane) / Double(lanes - 1))
     }
 
-    /// The map suite, validated.
-    public var mapSuite: MapSuite? { MapSuite(rawValue: suite) }
+    /// The map suites, validated: nil if any name is unknown.
+    public var mapSuites: [MapSuite]? {
+        let names = suite.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let suites = names.compactMap { MapSuite(rawValue: $0) }
+        return suites.count == names.count && !suites.isEmpty ? suites : nil
+    }
 }

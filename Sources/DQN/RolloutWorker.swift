@@ -47,7 +47,7 @@ public final class RolloutWorker {
     public let config: RolloutConfig
     public let tokenizer: Tokenizer
     public let incarnation: UInt64
-    let suite: MapSuite
+    let suites: [MapSuite]
     let fixedMap: FrozenLakeMap?
     var rng: Xoshiro256
     var slots: [Slot] = []
@@ -72,16 +72,16 @@ public final class RolloutWorker {
     }
 
     public init(config: RolloutConfig, tokenizer: Tokenizer, incarnation: UInt64, seed: UInt64) throws {
-        guard let suite = config.mapSuite else { throw ConfigError.unknownSuite(config.suite) }
+        guard let suites = config.mapSuites else { throw ConfigError.unknownSuite(config.suite) }
         fixedMap = try config.fixedMap.map { try FrozenLakeMap($0) }
         if let fixedMap, !tokenizer.fits(rows: fixedMap.rows, cols: fixedMap.cols) { throw ConfigError.mapTooLarge(config.fixedMap!) }
         guard config.modelWeight + config.randomWeight + config.qlearningWeight + config.oracleWeight > 0 else { throw ConfigError.noBehaviour }
-        let largest = suite == .outOfDistribution ? 7 : suite == .classic8x8 ? 8 : suite == .classic4x4 ? 4 : 5
+        let largest = suites.map(\.largestSide).max()!
         guard fixedMap != nil || tokenizer.fits(rows: largest, cols: largest) else { throw ConfigError.mapTooLarge(config.suite) }
         self.config = config
         self.tokenizer = tokenizer
         self.incarnation = incarnation
-        self.suite = suite
+        self.suites = suites
         rng = Xoshiro256(seed: seed)
         tokens = [Int32](repeating: 0, count: config.environments * tokenizer.featureCount)
         for _ in 0..<config.environments { slots.append(newTrial()) }
@@ -101,7 +101,9 @@ public final class RolloutWorker {
     }
 
     private func drawMap() -> FrozenLakeMap {
-        fixedMap ?? suite.generator.sample(split: .train, using: &rng)
+        if let fixedMap { return fixedMap }
+        let suite = suites.count == 1 ? suites[0] : suites[rng.nextInt(in: 0...(suites.count - 1))]
+        return suite.generator.sample(split: .train, using: &rng)
     }
 
     private func envConfig() -> EnvConfig {

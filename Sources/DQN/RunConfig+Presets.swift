@@ -13,6 +13,10 @@ extension RunConfig {
         /// `best` on slippery ice (Gymnasium's default dynamics): the teacher plans with the
         /// slip model, and episodes get more steps, since slips make routes longer.
         case slippery
+        /// `best` on maps up to 8 × 8: each trial draws its maps from the paper's rule at
+        /// 3–5 × 3–5, the paper's rule at 8 × 8, or Gymnasium's `generate_random_map(8)`,
+        /// with episodes long enough to cross an 8 × 8 map while exploring.
+        case large
         /// Gymnasium's classic 4×4 map, always the same, and a tiny model: the full
         /// distributed path learns it in about a minute; for smoke tests.
         case smoke
@@ -75,6 +79,14 @@ extension RunConfig {
             // The cautious oracle's successful slippery episodes on in-dist validation maps take
             // a median of 18 steps, 44 at the 90th percentile (6.5 % take more than 50); the
             // non-slippery limit of 25 would cut off a quarter of them.
+            config.rollout.episodeStepLimit = 50
+            return config
+        case .large:
+            var config = RunConfig.preset(.best)
+            config.rollout.suite = [MapSuite.inDistribution, .outOfDistribution8x8, .classic8x8]
+                .map(\.rawValue).joined(separator: ",")
+            // Gymnasium's 8 × 8 maps put start and goal 14 moves apart; an exploring episode
+            // cut at best's 25 steps would rarely reach the goal.
             config.rollout.episodeStepLimit = 50
             return config
         case .smoke:

@@ -1,3 +1,4 @@
+import Foundation
 /// A small, dependency-free SVG line chart: success rate (0…1) against episode, one line
 /// per agent, with an optional vertical marker (the non-stationary swap). Written by hand
 /// so reports need no plotting library on a fresh machine.
@@ -18,7 +19,11 @@ public struct SVGLineChart: Sendable {
     /// Draws a dashed vertical line after this many episodes, labelled `markerLabel`.
     public var markerAfter: Int?
     public var markerLabel = "map swapped"
+    /// The y axis' span (success rates: 0…1); values outside are clamped.
+    public var yRange: ClosedRange<Double> = 0...1
     public var width = 720.0
+    /// Room for the legend right of the plot.
+    public var right = 170.0
     public var height = 420.0
 
     public init(title: String, series: [Series], markerAfter: Int? = nil) {
@@ -32,20 +37,23 @@ public struct SVGLineChart: Sendable {
 
     /// The SVG document.
     public func render() -> String {
-        let left = 64.0, right = 170.0, top = 40.0, bottom = 56.0
+        let left = 64.0, top = 40.0, bottom = 56.0
         let plotW = width - left - right, plotH = height - top - bottom
         let n = max(1, series.map(\.values.count).max() ?? 1)
         func x(_ episode: Double) -> Double { left + (n == 1 ? 0.5 : (episode - 1) / Double(n - 1)) * plotW }
-        func y(_ value: Double) -> Double { top + (1 - min(1, max(0, value))) * plotH }
+        let lo = yRange.lowerBound, span = max(yRange.upperBound - yRange.lowerBound, 1e-12)
+        func y(_ value: Double) -> Double { top + (1 - min(1, max(0, (value - lo) / span))) * plotH }
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
             <text x="\(f(left))" y="22" font-size="15" font-weight="bold">\(escape(title))</text>
 
             """
-        for tick in stride(from: 0.0, through: 1.0, by: 0.2) {
+        for step in 0...5 {
+            let tick = lo + span * Double(step) / 5
+            let label = yRange == 0...1 ? format1(tick) : String(format: "%g", (tick * 10).rounded() / 10)
             out += "<line x1=\"\(f(left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(tick)))\" stroke=\"#e5e5e5\"/>\n"
-            out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(String(format1(tick)))</text>\n"
+            out += "<text x=\"\(f(left - 8))\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(label)</text>\n"
         }
         let step = max(1, n / 10)
         for episode in stride(from: 1, through: n, by: step) {

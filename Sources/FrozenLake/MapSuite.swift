@@ -29,6 +29,16 @@ public enum MapSuite: String, Sendable, Hashable, CaseIterable, CustomStringConv
     /// for every 8 × 8 suite).
     public var defaultMaxSteps: Int { self == .classic8x8 || self == .outOfDistribution8x8 ? 200 : 100 }
 
+    /// The most rows or columns a map of this suite has: what the tokenizer's canvas must hold.
+    public var largestSide: Int {
+        switch self {
+        case .inDistribution: 5
+        case .outOfDistribution: 7
+        case .outOfDistribution8x8, .classic8x8: 8
+        case .classic4x4: 4
+        }
+    }
+
     /// One line for help texts and tables.
     public var summary: String {
         switch self {

@@ -59,8 +59,11 @@ public enum LSAConstruction {
     /// smaller of the cosine similarities of its identifiable V and P blocks with V* and
     /// P* (after flipping both signs if the learned scale c is negative).
     public static func cosine(_ learned: LinearSelfAttention, features d: Int, alpha: Double) -> Double {
-        let target = identifiable(layer(features: d, alpha: alpha), features: d)
-        let mine = identifiable(learned, features: d)
+        cosine(identifiable(learned, features: d), identifiable(layer(features: d, alpha: alpha), features: d))
+    }
+
+    /// The smaller cosine of two layers' identifiable (V, P) parts, up to the sign of the scale.
+    public static func cosine(_ mine: (v: [Double], p: [Double]), _ target: (v: [Double], p: [Double])) -> Double {
         func cos(_ a: [Double], _ b: [Double]) -> Double {
             let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
             let na = a.reduce(0) { $0 + $1 * $1 }.squareRoot(), nb = b.reduce(0) { $0 + $1 * $1 }.squareRoot()

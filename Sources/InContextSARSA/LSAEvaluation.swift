@@ -13,11 +13,14 @@ public struct LSAEvaluation: Sendable {
     public var raw: [String: [Double]]
     public var mdps: Int
 
-    /// Agents in report order.
-    public static let agents = ["lsa", "sarsa", "random", "optimal"]
+    /// Agents in report order: the layer, its teacher, and the two yardsticks.
+    public static func agents(for algorithm: LSAAlgorithm) -> [String] {
+        ["lsa", algorithm.rawValue, "random", "optimal"]
+    }
 
     public static func run(_ layer: LinearSelfAttention, config: LSAConfig, mdps: Int, iterations: Int, seed: UInt64) -> LSAEvaluation {
-        var normalized = Dictionary(uniqueKeysWithValues: agents.map { ($0, [Double](repeating: 0, count: iterations + 1)) })
+        if config.kind == .actorCritic { return runActorCritic(layer, config: config, mdps: mdps, iterations: iterations, seed: seed) }
+        var normalized = Dictionary(uniqueKeysWithValues: agents(for: .sarsa).map { ($0, [Double](repeating: 0, count: iterations + 1)) })
         var raw = normalized
         for m in 0..<mdps {
             // Evaluation MDPs come from their own seed stream, never the training stream.
@@ -47,6 +50,52 @@ public struct LSAEvaluation: Sendable {
                     } else {
                         let h = SARSAPrompt.build(window, w: w, phi: phi, gamma: config.gamma)
                         w = SARSAPrompt.weights(layer.forward(h, columns: config.window + 1).out, features: config.features, columns: config.window + 1)
+                    }
+                }
+            }
+            for it in 0...iterations {
+                raw["random"]![it] += random / Double(mdps)
+                raw["optimal"]![it] += optimum / Double(mdps)
+                normalized["optimal"]![it] += 1 / Double(mdps)
+            }
+        }
+        return LSAEvaluation(normalized: normalized, raw: raw, mdps: mdps)
+    }
+
+    /// Actor-critic in context: start from w = 0, θ = 0 (the uniform policy); each iteration
+    /// acts with π_θ for one window, then takes (w, θ) from the layer's output (or the exact
+    /// update, for the teacher). The score is the return of the softmax policy π_θ itself.
+    static func runActorCritic(_ layer: LinearSelfAttention, config: LSAConfig, mdps: Int, iterations: Int, seed: UInt64) -> LSAEvaluation {
+        let names = agents(for: .actorCritic)
+        var normalized = Dictionary(uniqueKeysWithValues: names.map { ($0, [Double](repeating: 0, count: iterations + 1)) })
+        var raw = normalized
+        let n1 = config.window + 1
+        for m in 0..<mdps {
+            var rng = Xoshiro256(seed: seed, stream: 0x4556_414C, UInt64(m))  // "EVAL"
+            let mdp = TabularMDP(stateCount: config.states, actionCount: config.actions, seed: rng.next())
+            let f = ActorCriticFeatures(states: config.states, actions: config.actions, features: config.features, rng: &rng)
+            let optimum = mdp.expectedStartValue(mdp.valueIteration(gamma: config.gamma).values)
+            let random = mdp.expectedStartValue(uniformPolicyValues(mdp, gamma: config.gamma))
+            let span = max(optimum - random, 1e-9)
+            func score(_ theta: [Double]) -> Double {
+                mdp.expectedStartValue(mdp.stochasticPolicyValues((0..<config.states).map { f.probabilities(theta, $0) }, gamma: config.gamma))
+            }
+            for agent in ["lsa", "actor-critic"] {
+                var agentRng = Xoshiro256(seed: seed, stream: 0x4147_54, UInt64(m))
+                var w = [Double](repeating: 0, count: config.features), theta = w
+                var s = mdp.sampleInitialState(using: &agentRng)
+                for it in 0...iterations {
+                    let value = score(theta)
+                    raw[agent]![it] += value / Double(mdps)
+                    normalized[agent]![it] += (value - random) / span / Double(mdps)
+                    guard it < iterations else { break }
+                    let (window, next) = mdp.actorCriticWindow(from: s, count: config.window, theta: theta, features: f, rng: &agentRng)
+                    s = next
+                    if agent == "lsa" {
+                        let h = ActorCriticPrompt.build(window, w: w, theta: theta, features: f, gamma: config.gamma)
+                        (w, theta) = ActorCriticPrompt.parameters(layer.forward(h, columns: n1).out, features: config.features, columns: n1)
+                    } else {
+                        (w, theta) = ActorCriticPrompt.teacher(window, w: w, theta: theta, features: f, gamma: config.gamma, alpha: config.alpha, beta: config.actorStep)
                     }
                 }
             }

@@ -30,6 +30,7 @@ public enum LSATrainer {
 
     /// A window of a fresh random MDP with random features and random current weights.
     static func sample(_ config: LSAConfig, rng: inout Xoshiro256) -> Sample {
+        if config.kind == .actorCritic { return actorCriticSample(config, rng: &rng) }
         let mdp = TabularMDP(stateCount: config.states, actionCount: config.actions, seed: rng.next())
         let phi = FeatureMap(states: config.states, actions: config.actions, features: config.features, rng: &rng)
         let w = (0..<config.features).map { _ in 2 * rng.nextDouble() - 1 }
@@ -41,14 +42,27 @@ public enum LSATrainer {
             target: SARSAPrompt.teacher(window, w: w, phi: phi, gamma: config.gamma, alpha: config.alpha))
     }
 
-    /// ½‖ŵ − w_teacher‖² of one sample, and ∂/∂out (non-zero only on the query's weights).
+    /// An actor-critic window: random MDP, critic and policy features, random (w, θ), and
+    /// transitions of π_θ; the target is the teacher's (w, θ), concatenated.
+    static func actorCriticSample(_ config: LSAConfig, rng: inout Xoshiro256) -> Sample {
+        let mdp = TabularMDP(stateCount: config.states, actionCount: config.actions, seed: rng.next())
+        let f = ActorCriticFeatures(states: config.states, actions: config.actions, features: config.features, rng: &rng)
+        let w = (0..<config.features).map { _ in 2 * rng.nextDouble() - 1 }
+        let theta = (0..<config.features).map { _ in 2 * rng.nextDouble() - 1 }
+        let window = mdp.actorCriticWindow(from: mdp.sampleInitialState(using: &rng), count: config.window, theta: theta, features: f, rng: &rng).transitions
+        let target = ActorCriticPrompt.teacher(window, w: w, theta: theta, features: f, gamma: config.gamma, alpha: config.alpha, beta: config.actorStep)
+        return Sample(prompt: ActorCriticPrompt.build(window, w: w, theta: theta, features: f, gamma: config.gamma), target: target.w + target.theta)
+    }
+
+    /// ½‖(ŵ, θ̂) − teacher‖² of one sample over `config.outputRows` of the query column, and
+    /// ∂/∂out (non-zero only there).
     static func loss(_ layer: LinearSelfAttention, _ sample: Sample, config: LSAConfig) -> (loss: Double, dOut: [Double], saved: LinearSelfAttention.Saved) {
-        let n1 = config.window + 1, d = config.features
+        let n1 = config.window + 1
         let (out, saved) = layer.forward(sample.prompt, columns: n1)
         var dOut = [Double](repeating: 0, count: out.count)
         var total = 0.0
-        for k in 0..<d {
-            let diff = out[k * n1 + n1 - 1] - sample.target[k]
+        for (j, k) in config.outputRows.enumerated() {
+            let diff = out[k * n1 + n1 - 1] - sample.target[j]
             total += 0.5 * diff * diff
             dOut[k * n1 + n1 - 1] = diff
         }
@@ -95,7 +109,7 @@ public enum LSATrainer {
         }
         return LSAModel(
             config: config, v: layer.v, p: layer.p, mimicLossStart: start, mimicLossEnd: meanLoss(layer, heldOut, config: config),
-            constructionCosine: LSAConstruction.cosine(layer, features: config.features, alpha: config.alpha), curve: curve)
+            constructionCosine: config.constructionCosine(layer), curve: curve)
     }
 }
 

@@ -84,6 +84,9 @@ public final class PrometheusExporter: Sendable {
         case "transport/auth_denied": return CounterName(name: "icrl_auth_denied_total", help: "CURVE handshakes refused (unlisted keys).")
         case "actors/deaths": return CounterName(name: "icrl_actor_deaths_total", help: "Actors declared dead after a heartbeat timeout.")
         case "actors/rejoins": return CounterName(name: "icrl_actor_rejoins_total", help: "Actors that came back with a new incarnation.")
+        case "checkpoint/failures": return CounterName(name: "icrl_checkpoint_failures_total", help: "Checkpoint or replay snapshot writes that failed (the previous files stay).")
+        case "metrics/write_failures": return CounterName(name: "icrl_metrics_write_failures_total", help: "metrics.jsonl lines and TensorBoard events that could not be written.")
+        case "actors/reaped": return CounterName(name: "icrl_actor_reaped_total", help: "Dead actors forgotten after the reap delay.")
         case "rejected/total": return CounterName(name: "icrl_rejections_all_total", help: "Refused messages and windows, all reasons.")
         default: break
         }
@@ -120,6 +123,7 @@ public final class PrometheusExporter: Sendable {
         "replay/steps": "steps held in the replay",
         "replay/fill": "share of the replay's capacity in use",
         "actors/live": "actors heard from within the heartbeat timeout",
+        "actors/known": "actors in the peer table: live, and dead ones not yet reaped",
         "policy_lag/min": "smallest policy lag (updates) of chunks since the last metrics line",
         "policy_lag/avg": "mean policy lag (updates) of chunks since the last metrics line",
         "policy_lag/max": "largest policy lag (updates) of chunks since the last metrics line",

@@ -81,6 +81,19 @@ extension ZMQSocket {
         try setOption(ZMQ_MAXMSGSIZE, int64: bytes)
     }
 
+    /// Detects dead peers on a silent link: ZMTP heartbeats every `interval` ms, the
+    /// connection dropped (and, on a connecting socket, re-dialled) after `timeout` ms without
+    /// traffic, and each dial given up after `connectTimeout` ms, so that a host cut off by a
+    /// partition comes back within seconds of the heal instead of after TCP's retransmission
+    /// back-off (tens of seconds), and a learner frees a vanished actor's connection.
+    /// (`ZMQ_HEARTBEAT_IVL`, `ZMQ_HEARTBEAT_TIMEOUT`, `ZMQ_HEARTBEAT_TTL`, `ZMQ_CONNECT_TIMEOUT`.)
+    public func setLivenessChecks(interval: Int32 = 1_000, timeout: Int32 = 3_000, connectTimeout: Int32 = 2_000) throws(ZMQError) {
+        try setOption(ZMQ_HEARTBEAT_IVL, interval)
+        try setOption(ZMQ_HEARTBEAT_TIMEOUT, timeout)
+        try setOption(ZMQ_HEARTBEAT_TTL, timeout)
+        try setOption(ZMQ_CONNECT_TIMEOUT, connectTimeout)
+    }
+
     /// Subscribes a SUB socket to messages starting with `prefix` (empty: everything).
     public func subscribe(_ prefix: [UInt8] = []) throws(ZMQError) {
         try setOption(ZMQ_SUBSCRIBE, bytes: prefix)

@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
             Benchmarks measure a baseline in the same run (raw libzmq, peak sgemm, …) so the
             ratios hold on any machine. Run on an idle machine; results go to stdout.
             """,
-        subcommands: [TransportBench.self, IngestBench.self, IngestSender.self, HostileSender.self, EnvBench.self, LearnerBench.self, ActorBench.self, KernelBench.self]
+        subcommands: [TransportBench.self, IngestBench.self, IngestSender.self, HostileSender.self, EnvBench.self, LearnerBench.self, ActorBench.self, KernelBench.self, SwarmBench.self]
     )
 }
 

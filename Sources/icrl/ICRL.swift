@@ -28,6 +28,7 @@ struct ICRL: ParsableCommand {
             PlayCommand.self,
             TopCommand.self,
             TrajectoriesCommand.self,
+            QTraceCommand.self,
             ConfigCommand.self,
             LSACommand.self,
             KeygenCommand.self,

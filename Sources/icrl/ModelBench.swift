@@ -34,17 +34,39 @@ struct ActorBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actor",
         abstract: "KV-cache decoding: one token for 64 sequences at context 255, reference config.",
-        discussion: "Prints decode_ms (median), decode_tokens_per_s, sgemm_peak_gflops, peak_rss_mb."
+        discussion: """
+            Prints decode_ms (median), decode_tokens_per_s, sgemm_peak_gflops, peak_rss_mb. With --python, \
+            also the Python actor (python/icrl_actor) in the same run: its decode step of the same shape, and \
+            both actors' rollout loops without sockets (64 in-dist environments, env steps/s), with ratios.
+            """
     )
 
     @Option(help: "Timed steps (median reported).")
     var steps = 50
+
+    @Flag(help: "Also time the Python actor package (python3 -m icrl_actor.bench) and both rollout loops.")
+    var python = false
+
+    @Option(help: "With --python: seconds each rollout loop is timed.")
+    var rolloutSeconds: Double = 10
 
     @OptionGroup var output: BenchOutputOptions
 
     func run() throws {
         var figures = try NNBenchmark.actor(steps: steps)
         figures["bench"] = "actor"
+        if python {
+            let swiftRollout = try Self.swiftRolloutStepsPerSecond(seconds: rolloutSeconds)
+            let py = try Self.pythonFigures(steps: steps, seconds: rolloutSeconds)
+            let pyDecode = py["decode_ms"] as? Double ?? .nan
+            let pyRollout = py["rollout_steps_per_s"] as? Double ?? .nan
+            figures["rollout_steps_per_s"] = swiftRollout
+            figures["python_decode_ms"] = pyDecode
+            figures["python_rollout_steps_per_s"] = pyRollout
+            figures["python_numpy_version"] = py["numpy_version"] ?? "?"
+            figures["decode_speedup_vs_python"] = pyDecode / (figures["decode_ms"] as? Double ?? .nan)
+            figures["rollout_speedup_vs_python"] = swiftRollout / pyRollout
+        }
         try output.emit(figures)
     }
 }

@@ -6,7 +6,7 @@ import NN
 /// Which configuration a run uses: a preset, a JSON file, or a preset with a few overrides.
 struct RunConfigOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Named configuration: \(RunConfig.Preset.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               discussion: "paper: the paper's settings as far as they transfer; best: our recipe; slippery: best on slippery ice (the teacher plans with the slip model); smoke: one fixed 4x4 map, tiny model."))
+                               discussion: "paper: the paper's settings as far as they transfer; best: our recipe; slippery: best on slippery ice (the teacher plans with the slip model); large: best on maps up to 8x8 (in-dist, ood8 and Gymnasium 8x8 trials mixed); smoke: one fixed 4x4 map, tiny model."))
     var preset: String = RunConfig.Preset.best.rawValue
 
     @Option(help: "A run config JSON file (as written to a run folder's config.json), or a checkpoint (.safetensors) whose stored config to reuse; overrides --preset.")

@@ -25,6 +25,27 @@ struct PeerTableTests {
         #expect(table.liveCount == 2)
         #expect(table.knows("b", incarnation: 2) && !table.knows("b", incarnation: 1))
     }
+
+    @Test("dead actors are forgotten after reapAfter; live and recently dead ones stay")
+    func reaping() {
+        var table = PeerTable(timeout: 2, reapAfter: 10)
+        for i in 0..<100 { table.hello(hello("gone\(i)", incarnation: UInt64(i)), now: 0) }
+        table.hello(hello("live", incarnation: 1), now: 0)
+        table.hello(hello("late", incarnation: 1), now: 9)
+        for t in stride(from: 0.5, through: 12, by: 0.5) {
+            table.seen("live", incarnation: 1, now: t)
+            table.expire(now: t)
+            #expect(table.reap(now: t).isEmpty)
+        }
+        #expect(table.peers.count == 102 && table.liveCount == 1)
+        table.seen("live", incarnation: 1, now: 12.5)
+        #expect(table.reap(now: 12.5).count == 100)
+        #expect(table.reaped == 100)
+        #expect(Set(table.peers.keys) == ["live", "late"])
+        #expect(table.peers["late"]?.alive == false)
+        #expect(table.reap(now: 21).isEmpty)
+        #expect(table.reap(now: 21.5).map(\.actorID) == ["late"])
+    }
 }
 
 @Suite("endpoints")

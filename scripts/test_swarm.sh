@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The learner under load, with real sockets on loopback (icrl bench swarm):
+#   1. swarm: 256 lightweight actor peers for 30 s against a learner (preset best), after a
+#      2-peer baseline in the same run: no crash, no refusal, no lost chunk, control round
+#      trips p99 < 100 ms, updates/s within 20 % of the baseline;
+#   2. churn: 1,000 leave-and-join events (clean exits, abrupt exits, and child processes
+#      killed with SIGKILL and restarted) during a 60 s run: the learner's live set equals
+#      the peers alive at the end, dead actors are reaped, RSS grows < 5 % after warm-up.
+# The JSON of each run is printed; SWARM_ACTORS / SWARM_SECONDS / CHURN override the sizes.
+# Prints "N passed, M failed"; exits non-zero on any failure.
+#   scripts/test_swarm.sh [path/to/icrl]
+set -uo pipefail
+bin=${1:-.build/release/icrl}
+actors=${SWARM_ACTORS:-256}; seconds=${SWARM_SECONDS:-30}; churn=${CHURN:-1000}
+passed=0; failed=0
+ok()   { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+# check JSON EXPRESSION MESSAGE: EXPRESSION over the dict `r` must hold.
+check() {
+  if python3 -c "import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if ($2) else 1)" "$1" 2>/dev/null; then ok "$3"; else fail "$3"; fi
+}
+field() { python3 -c "import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print(round(v, 2) if isinstance(v, float) else v)" "$1" "$2"; }
+
+echo "== swarm: $actors peers for $seconds s (after a 2-peer baseline) =="
+json=$("$bin" bench swarm --actors "$actors" --seconds "$seconds" --port 47100 --json)
+echo "$json"
+check "$json" 'r.get("learner_alive_at_end") and r.get("learner_exit_status") == 0' "the learner survived $actors peers and exited cleanly"
+check "$json" 'r.get("rejected_total", 1) == 0 and r.get("refused_peers", 1) == 0' "no refusal (rejected_total $(field "$json" rejected_total))"
+check "$json" 'r.get("lost_chunks", 1) == 0' "no lost chunk"
+check "$json" 'r.get("control_rtt_ms_p99", 1e9) < 100' "control round trip p99 $(field "$json" control_rtt_ms_p99) ms (hello and status; want < 100)"
+check "$json" 'r.get("updates_vs_baseline", 0) >= 0.8' "updates/s $(field "$json" updates_per_s) against $(field "$json" baseline_updates_per_s) with 2 peers: $(field "$json" updates_vs_baseline) (want >= 0.8)"
+check "$json" 'r.get("live_count_exact")' "the learner's live set is the $(field "$json" live_actors_expected) peers alive"
+
+echo "== churn: $churn leave-and-join events in 60 s =="
+json=$("$bin" bench swarm --actors 32 --seconds 60 --baseline-actors 0 --churn "$churn" --kill-children 4 --port 47200 --json)
+echo "$json"
+check "$json" 'r.get("learner_alive_at_end") and r.get("learner_exit_status") == 0' "the learner survived the churn"
+check "$json" 'r.get("churn_events") == '"$churn"' and r.get("children_killed", 0) > 0' "$(field "$json" leaves) leaves and $(field "$json" joins) joins, $(field "$json" children_killed) processes killed with SIGKILL"
+check "$json" 'r.get("live_count_exact")' "live actors at the end: $(field "$json" live_actors_at_end) (expected $(field "$json" live_actors_expected))"
+check "$json" 'r.get("learner_rss_growth_pct", 100) < 5' "learner RSS growth after warm-up $(field "$json" learner_rss_growth_pct) % (want < 5)"
+check "$json" 'r.get("rejected_total", 1) == 0' "no refusal during churn"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
