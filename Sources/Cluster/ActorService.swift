@@ -76,7 +76,7 @@ public final class ActorService {
         if let curve = options.curve { try weightsSocket.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         try weightsSocket.connect(options.endpoints.weights)
         let push = try ZMQSocket(context, .push)
-        try push.setLivenessChecks()
+        try push.setRetransmitTimeout()
         // A short send queue: experience waiting in queues goes stale (policy lag), and the
         // learner's back-pressure should reach the environments quickly.
         try push.setOption(ZMQ_SNDHWM, 16)

@@ -44,7 +44,7 @@ public final class ControlService: Sendable {
         defer { router.close() }
         try router.setMaxMessageSize(1 << 20)
         try router.setLinger(milliseconds: 500)
-        try router.setLivenessChecks()
+        try router.setTCPKeepalive()
         try router.setReceiveTimeout(milliseconds: 100)
         if let curve { try router.makeCurveServer(keys: curve) }
         try router.bind(endpoint)

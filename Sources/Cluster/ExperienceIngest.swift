@@ -40,9 +40,11 @@ public final class ExperienceIngest: Sendable {
         try pull.setHighWaterMark(64)
         try pull.setOption(ZMQ_RCVBUF, 64 << 10)
         try pull.setLinger(milliseconds: 0)
-        // A partitioned or vanished actor's connection is dropped after 3 s of silence
-        // (its descriptor freed); the actor re-dials when the link heals.
-        try pull.setLivenessChecks()
+        // A partitioned or vanished actor's connection is freed by TCP keepalive (the actor
+        // re-dials when the link heals). Not ZMTP heartbeats on this side: libzmq 4.3 aborts
+        // when a connection fails with output pending (libzmq #4841), and heartbeats would
+        // give every actor connection pending output.
+        try pull.setTCPKeepalive()
         try pull.setReceiveTimeout(milliseconds: 100)
         if let curve { try pull.makeCurveServer(keys: curve) }
         try pull.bind(endpoint)
@@ -133,10 +135,22 @@ public final class ExperienceIngest: Sendable {
                 steps = try s.replay.ingest(chunk, validator: validator, tokenizer: tokenizer)
             } catch {
                 s.rejections.count(error.reason)
+                // It arrived: a later chunk of its actor must not count it as lost in transit.
+                if error.wellFormed { trackSequence(chunk, in: &s) }
                 return
             }
             record(chunk, steps: steps, now: now, in: &s)
         }
+    }
+
+    /// Counts sequence gaps (chunks lost between the actor and here) and remembers the newest.
+    private func trackSequence(_ chunk: ExperienceChunk, in s: inout LearnerState.Shared) {
+        // Sequence numbers come from the peer: arithmetic on them must not trap.
+        if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last, chunk.sequence - last > 1 {
+            let lost = Int(min(chunk.sequence - last - 1, 1 << 32))
+            s.lostChunks = s.lostChunks > Int.max - lost ? Int.max : s.lostChunks + lost
+        }
+        s.lastSequence[chunk.incarnation] = chunk.sequence
     }
 
     /// Queues a chunk for the rank that owns its trial. The stateless checks run here, so
@@ -159,12 +173,8 @@ public final class ExperienceIngest: Sendable {
 
     /// The counters of an accepted (or forwarded) chunk: steps, episodes, lag, peers.
     private func record(_ chunk: ExperienceChunk, steps: [TrialStep], now: Double, in s: inout LearnerState.Shared) {
-        // Sequence numbers and versions come from the peer: arithmetic on them must not trap.
-        if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last, chunk.sequence - last > 1 {
-            let lost = Int(min(chunk.sequence - last - 1, 1 << 32))
-            s.lostChunks = s.lostChunks > Int.max - lost ? Int.max : s.lostChunks + lost
-        }
-        s.lastSequence[chunk.incarnation] = chunk.sequence
+        // Versions come from the peer too: arithmetic on them must not trap.
+        trackSequence(chunk, in: &s)
         s.stepsReceived += chunk.count
         state.stepsAccepted.add(chunk.count, ordering: .relaxed)
         s.chunksReceived += 1
@@ -177,6 +187,6 @@ public final class ExperienceIngest: Sendable {
         s.lagMax = max(s.lagMax, lag)
         s.lagSum += lag
         s.lagCount += 1
-        s.peers.seen(chunk.actorID, incarnation: chunk.incarnation, now: now, policyVersion: chunk.policyVersion, steps: chunk.count)
+        s.peers.received(chunk.actorID, incarnation: chunk.incarnation, policyVersion: chunk.policyVersion, steps: chunk.count)
     }
 }

@@ -251,10 +251,21 @@ public final class LearnerService {
         ]
         ready.wait()
         ready.wait()
+        // A port another process holds is a reason to stop, not to train unreachable.
+        let missing = ["experience", "control"].filter { bound.all[$0] == nil }
+        guard missing.isEmpty else {
+            state.stopping.store(true, ordering: .relaxed)
+            context.shutdown()
+            for thread in threads { thread.join() }
+            throw BindError(message: """
+                could not bind the \(missing.joined(separator: " and ")) port of \(options.endpoints.experience) \
+                (see the log line above; is another learner or program on these ports?): choose another --bind port
+                """)
+        }
         let publisher = try ZMQSocket(context, .pub)
         try publisher.setOption(ZMQ_SNDHWM, 4)
         try publisher.setLinger(milliseconds: 0)
-        try publisher.setLivenessChecks()
+        try publisher.setTCPKeepalive()
         if let curve = options.curve { try publisher.makeCurveServer(keys: curve.keys) }
         try publisher.bind(options.endpoints.weights)
         let weightsEndpoint = try publisher.lastEndpoint
@@ -442,4 +453,10 @@ public final class BoundEndpoints: Sendable {
     let table = Mutex<[String: String]>([:])
     public var all: [String: String] { table.withLock { $0 } }
     func set(_ name: String, _ endpoint: String) { table.withLock { $0[name] = endpoint } }
+}
+
+/// The learner could not bind one of its ports.
+public struct BindError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

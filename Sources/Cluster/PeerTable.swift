@@ -53,13 +53,23 @@ public struct PeerTable: Sendable {
             environments: hello.environments, lastSeen: now, alive: true, stats: nil, policyVersion: 0)
     }
 
-    /// Any sign of life: heartbeat, stats or experience.
+    /// A sign of life on the control socket: a heartbeat or stats.
     public mutating func seen(_ actorID: String, incarnation: UInt64, now: Double, policyVersion: UInt64? = nil, steps: Int = 0) {
         guard var peer = peers[actorID], peer.incarnation == incarnation else { return }
         peer.lastSeen = now
         peer.alive = true
         peer.stepsReceived += steps
         if let policyVersion { peer.policyVersion = max(peer.policyVersion, policyVersion) }
+        peers[actorID] = peer
+    }
+
+    /// Experience accepted from a peer: counted, but not a sign of life. Chunks wait in the
+    /// learner's queues (it takes them at its replay ratio), so an actor that died seconds ago
+    /// can still be delivering; only the control socket says who is alive now.
+    public mutating func received(_ actorID: String, incarnation: UInt64, policyVersion: UInt64, steps: Int) {
+        guard var peer = peers[actorID], peer.incarnation == incarnation else { return }
+        peer.stepsReceived += steps
+        peer.policyVersion = max(peer.policyVersion, policyVersion)
         peers[actorID] = peer
     }
 

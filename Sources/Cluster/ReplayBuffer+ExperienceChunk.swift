@@ -5,6 +5,14 @@ import Transport
 /// `rejected/<reason>` counter.
 public struct ChunkRefusal: Error, Sendable, Equatable {
     public var reason: String
+    /// The chunk passed the stateless checks, so its sequence number is its actor's: it
+    /// arrived (refused for what it says, not lost in transit).
+    public var wellFormed = false
+
+    public init(reason: String, wellFormed: Bool = false) {
+        self.reason = reason
+        self.wellFormed = wellFormed
+    }
 }
 
 extension ReplayBuffer {
@@ -32,7 +40,7 @@ extension ReplayBuffer {
         do throws(Refusal) {
             try append(steps, to: key, firstStep: Int(clamping: chunk.firstStep), done: chunk.trialDone, behaviour: chunk.behaviour.rawValue)
         } catch {
-            throw ChunkRefusal(reason: error.rawValue)
+            throw ChunkRefusal(reason: error.rawValue, wellFormed: true)
         }
         return steps
     }

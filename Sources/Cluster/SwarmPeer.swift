@@ -60,7 +60,7 @@ public final class SwarmPeer {
         push = try ZMQSocket(context, .push)
         for socket in [control, weights, push] {
             try socket.setLinger(milliseconds: 0)
-            try socket.setLivenessChecks()
+            if socket === push { try socket.setRetransmitTimeout() } else { try socket.setLivenessChecks() }
             if let curve { try socket.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         }
         try control.setOption(ZMQ_ROUTING_ID, bytes: Array("\(actorID)/\(String(incarnation, radix: 16))".utf8))

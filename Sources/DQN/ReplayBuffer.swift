@@ -29,6 +29,9 @@ public struct ReplayBuffer: Sendable {
         /// A chunk did not continue its trial where the previous one ended (a lost or
         /// reordered chunk, or steps after the trial's end).
         case gap
+        /// The continuation of a trial the replay evicted while it was still open (capacity
+        /// too small for the trials in flight): nothing is wrong with the chunk.
+        case evicted
         /// The trial grew past `maxTrialSteps`.
         case trialTooLong = "trial_too_long"
         /// The steps break a `TrialInvariants` rule (the raw values match `Violation`'s).
@@ -66,6 +69,11 @@ public struct ReplayBuffer: Sendable {
     // Trial key → position in `trials` counted from `firstIndex`, to find open trials fast.
     private var open: [TrialKey: Int] = [:]
     private var firstIndex = 0
+    /// Open trials evicted for capacity, newest last (at most `evictedMemory`), so their
+    /// continuations are told apart from gaps.
+    private var evictedOpen: Set<TrialKey> = []
+    private var evictedOrder: Deque<TrialKey> = []
+    static let evictedMemory = 4_096
 
     public init(capacitySteps: Int, maxTrialSteps: Int = 8_192, invariants: TrialInvariants = TrialInvariants()) {
         precondition(capacitySteps > 0 && maxTrialSteps > 0)
@@ -107,7 +115,7 @@ public struct ReplayBuffer: Sendable {
                 completedTrials += 1
             }
         } else {
-            guard firstStep == 0 else { throw .gap }
+            guard firstStep == 0 else { throw evictedOpen.contains(key) ? .evicted : .gap }
             guard steps.count <= maxTrialSteps else { throw .trialTooLong }
             do throws(TrialInvariants.Violation) {
                 try invariants.check(steps, after: nil)
@@ -144,7 +152,12 @@ public struct ReplayBuffer: Sendable {
             firstIndex += 1
             storedSteps -= oldest.steps.count
             forget(oldest.steps.count, of: oldest.behaviour)
-            if !oldest.done { open[oldest.key] = nil }
+            if !oldest.done {
+                open[oldest.key] = nil
+                evictedOpen.insert(oldest.key)
+                evictedOrder.append(oldest.key)
+                if evictedOrder.count > Self.evictedMemory { evictedOpen.remove(evictedOrder.removeFirst()) }
+            }
             if !oldest.steps.isEmpty { evictedTrials += 1 }
         }
     }

@@ -83,15 +83,45 @@ extension ZMQSocket {
 
     /// Detects dead peers on a silent link: ZMTP heartbeats every `interval` ms, the
     /// connection dropped (and, on a connecting socket, re-dialled) after `timeout` ms without
-    /// traffic, and each dial given up after `connectTimeout` ms, so that a host cut off by a
+    /// traffic (before the heal of any partition longer than that), and each dial given up after
+    /// `connectTimeout` ms, so that a host cut off by a
     /// partition comes back within seconds of the heal instead of after TCP's retransmission
     /// back-off (tens of seconds), and a learner frees a vanished actor's connection.
     /// (`ZMQ_HEARTBEAT_IVL`, `ZMQ_HEARTBEAT_TIMEOUT`, `ZMQ_HEARTBEAT_TTL`, `ZMQ_CONNECT_TIMEOUT`.)
-    public func setLivenessChecks(interval: Int32 = 1_000, timeout: Int32 = 3_000, connectTimeout: Int32 = 2_000) throws(ZMQError) {
+    /// The timeout is generous (10 s) because a PING is answered by the peer's I/O thread,
+    /// which a process with hundreds of sockets keeps busy; rejoining after a partition
+    /// depends on the dial timeout, not on it.
+    ///
+    /// Not for a socket whose peer stops reading on purpose (an actor's experience socket,
+    /// which the learner throttles): the peer's PONG then waits behind unread data and the
+    /// connection is dropped, losing what was queued on it. Use `setRetransmitTimeout` there.
+    public func setLivenessChecks(interval: Int32 = 1_000, timeout: Int32 = 10_000, connectTimeout: Int32 = 2_000) throws(ZMQError) {
         try setOption(ZMQ_HEARTBEAT_IVL, interval)
         try setOption(ZMQ_HEARTBEAT_TIMEOUT, timeout)
         try setOption(ZMQ_HEARTBEAT_TTL, timeout)
         try setOption(ZMQ_CONNECT_TIMEOUT, connectTimeout)
+    }
+
+    /// Drops a connection whose sent data stays unacknowledged for `milliseconds` (the
+    /// kernel's TCP_USER_TIMEOUT; acknowledged zero-window probes, a peer that merely stopped
+    /// reading, do not count) and gives up each dial after `connectTimeout` ms: after a
+    /// partition the socket re-dials within seconds of the heal instead of waiting out TCP's
+    /// retransmission back-off. (`ZMQ_TCP_MAXRT`, `ZMQ_CONNECT_TIMEOUT`.)
+    public func setRetransmitTimeout(milliseconds: Int32 = 10_000, connectTimeout: Int32 = 2_000) throws(ZMQError) {
+        try setOption(ZMQ_TCP_MAXRT, milliseconds)
+        try setOption(ZMQ_CONNECT_TIMEOUT, connectTimeout)
+    }
+
+    /// Kernel TCP keepalive on every connection of the socket: a peer that vanished without
+    /// a FIN or RST (a partitioned host) is found after `idle` + `count` · `interval` seconds
+    /// of silence and its connection (and descriptor) freed. For a bound socket this is the
+    /// safe counterpart of `setLivenessChecks`: the kernel probes, so the socket's engine
+    /// writes nothing extra. (`ZMQ_TCP_KEEPALIVE`, `_IDLE`, `_INTVL`, `_CNT`.)
+    public func setTCPKeepalive(idle: Int32 = 20, interval: Int32 = 5, count: Int32 = 3) throws(ZMQError) {
+        try setOption(ZMQ_TCP_KEEPALIVE, 1)
+        try setOption(ZMQ_TCP_KEEPALIVE_IDLE, idle)
+        try setOption(ZMQ_TCP_KEEPALIVE_INTVL, interval)
+        try setOption(ZMQ_TCP_KEEPALIVE_CNT, count)
     }
 
     /// Subscribes a SUB socket to messages starting with `prefix` (empty: everything).

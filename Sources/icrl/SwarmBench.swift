@@ -34,7 +34,9 @@ struct SwarmBench: ParsableCommand {
     @Option(help: "Peers per child process.") var childActors = 4
     @Option(help: "A running learner to load (tcp://HOST:PORT); default: start one per phase.") var learner: String?
     @Option(help: "Preset of the learner the bench starts.") var preset = "best"
-    @Option(help: "Loopback base port of the learners the bench starts.") var port = 47100
+    @Option(help: "Replay capacity (steps) of the learner the bench starts (best's: 1 M). RSS growth is measured from the first sample with the replay full (or a quarter into the run), so a smaller replay measures leaks, not the replay filling.")
+    var replaySteps = 1_000_000
+    @Option(help: "Loopback base port of the learners the bench starts (below the ephemeral range: thousands of peer connections take ephemeral ports).") var port = 27100
     @Option(help: "Folder for the started learners' runs (default: a temporary one, removed).") var out: String?
     @Flag(help: "Run as a child process of peers until killed (used by --kill-children).") var child = false
     @Option(help: "With --child: the id prefix of its peers.") var idPrefix = "child"
@@ -79,14 +81,30 @@ struct SwarmBench: ParsableCommand {
         if let learner {
             address = learner
         } else {
-            started = try SwarmLearner(preset: preset, port: port, out: folder.appendingPathComponent(name), minutes: seconds / 60 + 2)
+            started = try SwarmLearner(preset: preset, replaySteps: replaySteps, port: port, out: folder.appendingPathComponent(name), minutes: seconds / 60 + 2)
             address = "tcp://127.0.0.1:\(port)"
         }
         let endpoints = try Endpoints(base: address)
         let run = SwarmRun(endpoints: endpoints, environments: environments, idPrefix: name)
-        var figures = try run.load(
-            peers: peers, seconds: seconds, churn: churn, children: children, childActors: childActors,
-            learnerPID: started?.process.processIdentifier, learnerAddress: address)
+        // The peers stand in for actors on other machines: on a small machine they must not
+        // take the learner's cores, or its updates/s would measure CPU contention rather than
+        // load. So they run on a thread at nice 19 (its ZeroMQ I/O threads and child
+        // processes inherit it); the learner, started from this thread, keeps its priority.
+        let box = SwarmResult()
+        let done = DispatchSemaphore(value: 0)
+        let childActors = childActors, learnerPID = started?.process.processIdentifier
+        let thread = Thread {
+            // On Linux the nice value is per thread, and 0 names the calling one.
+            _ = setpriority(PRIO_PROCESS_SELF, 0, 19)
+            box.value = Result { try run.load(
+                peers: peers, seconds: seconds, churn: churn, children: children, childActors: childActors,
+                learnerPID: learnerPID, learnerAddress: address) }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        done.wait()
+        var figures = try box.value!.get()
         if let started {
             let (status, metrics) = started.stop()
             figures["learner_exit_status"] = Int(status)
@@ -102,18 +120,31 @@ struct SwarmBench: ParsableCommand {
     }
 }
 
+/// The load thread's result, handed to the thread that waits for it.
+final class SwarmResult: @unchecked Sendable {
+    var value: Result<[String: Any], any Error>?
+}
+
 /// A learner process the bench starts and stops.
 struct SwarmLearner {
     let process: Process
     let out: URL
 
-    init(preset: String, port: Int, out: URL, minutes: Double) throws {
+    init(preset: String, replaySteps: Int, port: Int, out: URL, minutes: Double) throws {
         self.out = out
+        guard let named = RunConfig.Preset(rawValue: preset) else {
+            throw SwarmRun.Failure(message: "unknown preset \(preset); choose one of \(RunConfig.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var config = RunConfig.preset(named)
+        config.replayCapacitySteps = replaySteps
+        config.minReplaySteps = min(config.minReplaySteps, replaySteps / 2)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let configURL = out.appendingPathComponent("swarm-config.json")
+        try config.json().write(to: configURL, atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["learner", "--bind", "tcp://127.0.0.1:\(port)", "--out", out.path, "--preset", preset,
+        process.arguments = ["learner", "--bind", "tcp://127.0.0.1:\(port)", "--out", out.path, "--config", configURL.path,
                              "--minutes", String(minutes)]
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let logPath = out.appendingPathComponent("learner.log").path
         guard FileManager.default.createFile(atPath: logPath, contents: nil), let log = FileHandle(forWritingAtPath: logPath) else {
             throw SwarmRun.Failure(message: "cannot create \(logPath)")
@@ -123,16 +154,25 @@ struct SwarmLearner {
         try process.run()
     }
 
-    /// SIGTERM, wait, and the last metrics line.
+    /// SIGTERM, wait (SIGKILL after 30 s), and the last metrics line.
     func stop() -> (Int32, [String: Any]) {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        SwarmLimits.waitForExit(process, seconds: 30)
         let text = (try? String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? ""
         let last = text.split(separator: "\n").last.map(String.init) ?? "{}"
         let object = (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any] ?? [:]
-        return (process.terminationStatus, object)
+        // Foundation reaps the child on its own thread; read the status only once it has.
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return (process.isRunning ? -1 : process.terminationStatus, object)
     }
 }
+
+#if os(Linux)
+let PRIO_PROCESS_SELF = __priority_which_t(PRIO_PROCESS.rawValue)
+#else
+let PRIO_PROCESS_SELF = PRIO_PROCESS
+#endif
 
 enum SwarmLimits {
     /// Hundreds of peers need thousands of descriptors: raise the soft limit to the hard one.
@@ -146,6 +186,28 @@ enum SwarmLimits {
         guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
         limit.rlim_cur = limit.rlim_max
         _ = setrlimit(resource, &limit)
+    }
+
+    /// Polls until `process` has exited, then SIGKILLs it after `seconds` (Foundation's
+    /// `waitUntilExit` can miss an exit that happened long before it is called).
+    static func waitForExit(_ process: Process, seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, isAlive(process.processIdentifier) {
+            if Date() > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        while process.isRunning, isAlive(process.processIdentifier) { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    /// Whether the process runs: it exists and is not a zombie waiting to be reaped.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return kill(pid, 0) == 0 }
+        let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
+        return state != "Z" && state != "X"
     }
 
     /// Entries of /proc/PID/fd and VmRSS of a process, or nil.

@@ -98,7 +98,7 @@ struct SwarmRun {
         var helloRTTs: [Double] = [], statusRTTs: [Double] = []
         var retiredSteps = 0, droppedOnAbruptExit = 0, refused: [String] = []
         var leaves = 0, joins = 0, cleanLeaves = 0, abruptLeaves = 0, kills = 0, events = 0
-        var samples: [(t: Double, envSteps: UInt64, updates: UInt64, lagAvg: Double, lagMax: UInt64, fds: Int?, rss: Int?)] = []
+        var samples: [(t: Double, envSteps: UInt64, updates: UInt64, lagAvg: Double, lagMax: UInt64, fds: Int?, rss: Int?, replayFull: Bool)] = []
         var lastSample = -Double.infinity
         let churnStart = 0.1 * seconds, churnEnd = 0.9 * seconds
         let churnEvery = churn > 0 ? (churnEnd - churnStart) / Double(churn) : .infinity
@@ -125,7 +125,7 @@ struct SwarmRun {
                     // scheduler restarting a pod): each of its peers leaves and rejoins.
                     let slot = Int.random(in: 0..<children, using: &rng)
                     kill(childProcesses[slot].processIdentifier, SIGKILL)
-                    childProcesses[slot].waitUntilExit()
+                    SwarmLimits.waitForExit(childProcesses[slot], seconds: 5)
                     childProcesses[slot] = try startChild(slot)
                     kills += 1
                     leaves += childActors
@@ -153,8 +153,8 @@ struct SwarmRun {
                     statusRTTs.append(Date().timeIntervalSince(asked))
                     let resources = learnerPID.flatMap { SwarmLimits.resources(pid: $0) }
                     samples.append((t, status.envSteps, status.updates, status.policyLagAvg, status.policyLagMax,
-                                    resources?.fds, resources?.rssBytes))
-                } else if let pid = learnerPID, kill(pid, 0) != 0 {
+                                    resources?.fds, resources?.rssBytes, status.replaySteps * 50 >= status.replayCapacity * 49))
+                } else if let pid = learnerPID, !SwarmLimits.isAlive(pid) {
                     learnerAlive = false
                     break
                 }
@@ -174,7 +174,9 @@ struct SwarmRun {
         for peer in peers { retire(peer, flush: false) }
 
         var figures: [String: Any] = ["learner_alive_at_end": learnerAlive && final != nil]
-        let warm = samples.first { $0.t >= 0.25 * seconds } ?? samples.first
+        // Warm: the replay full (its memory no longer grows), and a quarter into the run.
+        let warm = samples.first { $0.t >= 0.25 * seconds && $0.replayFull } ?? samples.first { $0.t >= 0.25 * seconds } ?? samples.first
+        figures["warm_at_s"] = warm?.t
         if let warm, let last = samples.last, last.t > warm.t {
             let dt = last.t - warm.t
             figures["accepted_steps_per_s"] = Double(last.envSteps - warm.envSteps) / dt
@@ -195,10 +197,13 @@ struct SwarmRun {
             }
         }
         figures["learner_rss_mb_max"] = (samples.compactMap(\.rss).max() ?? 0) / 1_000_000
-        figures["control_rtt_ms_p50"] = percentile(helloRTTs + statusRTTs, 0.5).map { $0 * 1e3 }
-        figures["control_rtt_ms_p99"] = percentile(helloRTTs + statusRTTs, 0.99).map { $0 * 1e3 }
+        // The control round trip is the status request's, timed by a client that does nothing
+        // else (as icrl top would). Hello replies are read by the peers' shared loop, so their
+        // times include that loop's turn and bound the learner's part from above.
+        figures["control_rtt_ms_p50"] = percentile(statusRTTs, 0.5).map { $0 * 1e3 }
+        figures["control_rtt_ms_p99"] = percentile(statusRTTs, 0.99).map { $0 * 1e3 }
+        figures["hello_rtt_ms_p50"] = percentile(helloRTTs, 0.5).map { $0 * 1e3 }
         figures["hello_rtt_ms_p99"] = percentile(helloRTTs, 0.99).map { $0 * 1e3 }
-        figures["status_rtt_ms_p99"] = percentile(statusRTTs, 0.99).map { $0 * 1e3 }
         figures["hello_round_trips"] = helloRTTs.count
         figures["status_round_trips"] = statusRTTs.count
         figures["steps_sent"] = retiredSteps
@@ -220,6 +225,14 @@ struct SwarmRun {
             figures["live_actors_at_end"] = live
             figures["known_actors_at_end"] = final.actors.count
             figures["live_count_exact"] = live == peers.count + childPeersLive
+            // For diagnosis: actors the learner thinks alive that are not, and the reverse.
+            var expected = Set(peers.map(\.actorID))
+            for (slot, process) in childProcesses.enumerated() where process.isRunning {
+                for i in 0..<childActors { expected.insert("\(idPrefix)-child\(slot)-\(i)") }
+            }
+            let alive = final.actors.filter { $0.state != .dead }
+            figures["alive_but_gone"] = Array(alive.filter { !expected.contains($0.actorID) }.prefix(5).map { "\($0.actorID) \($0.state) \(Int($0.secondsSinceSeen)) s" })
+            figures["gone_but_expected"] = Array(expected.subtracting(alive.map(\.actorID)).prefix(5))
         }
         return figures
     }

@@ -23,6 +23,21 @@ struct ReplayBufferTests {
         #expect(throws: ReplayBuffer.Refusal.gap) { try replay.append(steps(5), to: c, firstStep: 3, done: false, behaviour: 1) }
     }
 
+    @Test("the continuation of a trial evicted while open is refused as evicted, not as a gap")
+    func evictedOpenTrial() throws {
+        var replay = ReplayBuffer(capacitySteps: 30)
+        let long = ReplayBuffer.TrialKey(incarnation: 1, trialID: 0)
+        try replay.append(steps(10), to: long, firstStep: 0, done: false, behaviour: 1)
+        for i in 1...3 {
+            try replay.append(steps(10), to: .init(incarnation: 2, trialID: UInt64(i)), firstStep: 0, done: true, behaviour: 1)
+        }
+        #expect(replay.evictedTrials == 1)
+        #expect(throws: ReplayBuffer.Refusal.evicted) { try replay.append(steps(5, from: 10), to: long, firstStep: 10, done: false, behaviour: 1) }
+        #expect(throws: ReplayBuffer.Refusal.gap, "a trial never seen is a gap") {
+            try replay.append(steps(5, from: 10), to: .init(incarnation: 3, trialID: 0), firstStep: 10, done: false, behaviour: 1)
+        }
+    }
+
     @Test("capacity evicts the oldest trials first")
     func eviction() throws {
         var replay = ReplayBuffer(capacitySteps: 100)

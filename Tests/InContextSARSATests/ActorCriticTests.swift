@@ -1,3 +1,4 @@
+import Foundation
 import FrozenLake
 import InContextSARSA
 import NN

@@ -105,11 +105,16 @@ class Actor:
     def _socket(self, context, kind):
         s = context.socket(kind)
         s.setsockopt(zmq.LINGER, 0)
-        # As the Swift actor: ZMTP heartbeats find a dead link in 3 s and each dial gives up
-        # after 2 s, so the actor is back within seconds of a partition healing.
-        s.setsockopt(zmq.HEARTBEAT_IVL, 1000)
-        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
-        s.setsockopt(zmq.HEARTBEAT_TTL, 3000)
+        # As the Swift actor: a dead link is found in 10 s (ZMTP heartbeats on control and
+        # weights; on the experience socket, which the learner throttles on purpose, the
+        # kernel's retransmission timeout instead) and each dial gives up after 2 s, so the
+        # actor is back within seconds of a partition healing.
+        if kind == zmq.PUSH:
+            s.setsockopt(zmq.TCP_MAXRT, 10000)
+        else:
+            s.setsockopt(zmq.HEARTBEAT_IVL, 1000)
+            s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 10000)
+            s.setsockopt(zmq.HEARTBEAT_TTL, 10000)
         s.setsockopt(zmq.CONNECT_TIMEOUT, 2000)
         if self.curve:
             public, secret, server = self.curve
