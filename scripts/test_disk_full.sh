@@ -23,14 +23,14 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 if ! mount -t tmpfs -o size=16m tmpfs "$disk" 2>"$work/mount.err"; then
   echo "SKIP test_disk_full: cannot mount a tmpfs here: $(cat "$work/mount.err")"; exit 0
 fi
-scrape() { curl -s "http://127.0.0.1:46962/metrics" | awk -v n="$1" '$1 == n { print $2 }' | head -1; }
+scrape() { curl -s "http://127.0.0.1:26969/metrics" | awk -v n="$1" '$1 == n { print $2 }' | head -1; }
 
 "$bin" config --preset smoke | python3 -c 'import json,sys; c=json.load(sys.stdin); c["checkpointSeconds"]=2; print(json.dumps(c))' > "$work/config.json"
 run="$disk/run"
-"$bin" learner --bind tcp://127.0.0.1:46960 --out "$run" --config "$work/config.json" --minutes 1.2 \
-  --metrics-port 46962 > "$work/learner.log" 2>&1 &
+"$bin" learner --bind tcp://127.0.0.1:26960 --out "$run" --config "$work/config.json" --minutes 1.2 \
+  --metrics-port 26969 > "$work/learner.log" 2>&1 &
 learner=$!; pids+=("$learner")
-"$bin" actor --learner tcp://127.0.0.1:46960 --id a0 --seed 1 > "$work/actor.log" 2>&1 & pids+=("$!")
+"$bin" actor --learner tcp://127.0.0.1:26960 --id a0 --seed 1 > "$work/actor.log" 2>&1 & pids+=("$!")
 for _ in $(seq 1 60); do [ -f "$run/checkpoints/latest.safetensors" ] && [ -f "$run/checkpoints/replay.bin" ] && break; sleep 0.5; done
 sleep 3
 [ -f "$run/checkpoints/latest.safetensors" ] && ok "a checkpoint and a replay snapshot on the small disk" || fail "no checkpoint written"

@@ -62,10 +62,10 @@ printf '%s\n' "$played" | tail -1 | grep -q 'reached the goal' \
 
 echo "== alone: a smoke learner fed only by 2 Python actors =="
 run="$work/alone"; mkdir -p "$run"
-"$bin" learner --bind tcp://127.0.0.1:46400 --out "$run" --preset smoke --minutes 1 > "$run/learner.log" 2>&1 &
+"$bin" learner --bind tcp://127.0.0.1:26400 --out "$run" --preset smoke --minutes 1 > "$run/learner.log" 2>&1 &
 learner=$!; pids+=("$learner")
 for i in 0 1; do
-  icrl-py-actor --learner tcp://127.0.0.1:46400 --id py$i --seed $((i + 1)) --summary-json > "$run/py$i.out" 2> "$run/py$i.log" &
+  icrl-py-actor --learner tcp://127.0.0.1:26400 --id py$i --seed $((i + 1)) --summary-json > "$run/py$i.out" 2> "$run/py$i.log" &
   pids+=("$!")
 done
 sleep 30; early=$(metric "$run" charts/updates)
@@ -90,12 +90,12 @@ python3 -c "import sys; sys.exit(0 if float('$mean') >= 0.5 else 1)" \
 
 echo "== mixed: one Swift and one Python actor =="
 run="$work/mixed"; mkdir -p "$run"
-"$bin" learner --bind tcp://127.0.0.1:46500 --out "$run" --preset smoke --minutes 0.6 > "$run/learner.log" 2>&1 &
+"$bin" learner --bind tcp://127.0.0.1:26500 --out "$run" --preset smoke --minutes 0.6 > "$run/learner.log" 2>&1 &
 learner=$!; pids+=("$learner")
-"$bin" actor --learner tcp://127.0.0.1:46500 --id swift0 --seed 1 > "$run/swift0.log" 2>&1 & pids+=("$!")
-icrl-py-actor --learner tcp://127.0.0.1:46500 --id py0 --seed 3 > "$run/py0.out" 2> "$run/py0.log" & pids+=("$!")
+"$bin" actor --learner tcp://127.0.0.1:26500 --id swift0 --seed 1 > "$run/swift0.log" 2>&1 & pids+=("$!")
+icrl-py-actor --learner tcp://127.0.0.1:26500 --id py0 --seed 3 > "$run/py0.out" 2> "$run/py0.log" & pids+=("$!")
 sleep 25
-swift_steps=$(steps_from tcp://127.0.0.1:46500 swift0); py_steps=$(steps_from tcp://127.0.0.1:46500 py0)
+swift_steps=$(steps_from tcp://127.0.0.1:26500 swift0); py_steps=$(steps_from tcp://127.0.0.1:26500 py0)
 wait "$learner"
 [ "${swift_steps:-0}" -gt 0 ] && [ "${py_steps:-0}" -gt 0 ] \
   && ok "both accepted: $swift_steps steps from the Swift actor, $py_steps from the Python actor" \
@@ -106,19 +106,19 @@ rejected=$(metric "$run" rejected/total)
 echo "== restart: kill -9 the learner, resume it; the Python actor comes back =="
 run="$work/restart"; mkdir -p "$run"
 "$bin" config --preset smoke | python3 -c 'import json,sys; c=json.load(sys.stdin); c["checkpointSeconds"]=3; print(json.dumps(c))' > "$work/smoke-ckpt3.json"
-"$bin" learner --bind tcp://127.0.0.1:46600 --out "$run" --config "$work/smoke-ckpt3.json" --minutes 5 > "$run/learner1.log" 2>&1 &
+"$bin" learner --bind tcp://127.0.0.1:26600 --out "$run" --config "$work/smoke-ckpt3.json" --minutes 5 > "$run/learner1.log" 2>&1 &
 learner=$!; pids+=("$learner")
-icrl-py-actor --learner tcp://127.0.0.1:46600 --id pyr --seed 4 > "$run/py.out" 2> "$run/py.log" &
+icrl-py-actor --learner tcp://127.0.0.1:26600 --id pyr --seed 4 > "$run/py.out" 2> "$run/py.log" &
 actor=$!; pids+=("$actor")
 sleep 15
 kill -9 "$learner"; wait "$learner" 2>/dev/null
 sleep 2
-"$bin" learner --bind tcp://127.0.0.1:46600 --out "$run" --config "$work/smoke-ckpt3.json" --minutes 5 --resume > "$run/learner2.log" 2>&1 &
+"$bin" learner --bind tcp://127.0.0.1:26600 --out "$run" --config "$work/smoke-ckpt3.json" --minutes 5 --resume > "$run/learner2.log" 2>&1 &
 learner=$!; pids+=("$learner")
 again=0
 for _ in $(seq 1 40); do
   sleep 0.5
-  again=$(steps_from tcp://127.0.0.1:46600 pyr)
+  again=$(steps_from tcp://127.0.0.1:26600 pyr)
   [ "${again:-0}" -gt 0 ] && break
 done
 kill -0 "$actor" 2>/dev/null && [ "${again:-0}" -gt 0 ] \
@@ -131,9 +131,9 @@ kill -0 "$actor" 2>/dev/null && fail "the actor did not stop after the learner's
 
 echo "== refused: a Python actor claiming another config fingerprint =="
 run="$work/refused"; mkdir -p "$run"
-"$bin" learner --bind tcp://127.0.0.1:46700 --out "$run" --preset smoke --minutes 0.4 > "$run/learner.log" 2>&1 &
+"$bin" learner --bind tcp://127.0.0.1:26700 --out "$run" --preset smoke --minutes 0.4 > "$run/learner.log" 2>&1 &
 learner=$!; pids+=("$learner")
-timeout 60 icrl-py-actor --learner tcp://127.0.0.1:46700 --id pybad --fingerprint 0123456789abcdef > "$run/py.out" 2> "$run/py.log"
+timeout 60 icrl-py-actor --learner tcp://127.0.0.1:26700 --id pybad --fingerprint 0123456789abcdef > "$run/py.out" 2> "$run/py.log"
 status=$?
 reason=$(grep 'refused this actor' "$run/py.log" | tail -1)
 [ "$status" -eq 3 ] && printf '%s' "$reason" | grep -qi 'fingerprint' \
@@ -145,13 +145,13 @@ echo "== CURVE: a Python actor with keys joins a learner that requires them =="
 run="$work/curve"; mkdir -p "$run"
 "$bin" keygen learner --out "$work/keys" > /dev/null && "$bin" keygen actors --out "$work/keys" > /dev/null
 cp "$work/keys/actors.pub" "$work/keys/authorized_keys"
-"$bin" learner --bind tcp://127.0.0.1:46800 --out "$run" --preset smoke --minutes 0.4 \
+"$bin" learner --bind tcp://127.0.0.1:26800 --out "$run" --preset smoke --minutes 0.4 \
   --curve-key "$work/keys/learner.key" --authorized-keys "$work/keys/authorized_keys" > "$run/learner.log" 2>&1 &
 learner=$!; pids+=("$learner")
-icrl-py-actor --learner tcp://127.0.0.1:46800 --id pycurve --curve-key "$work/keys/actors.key" \
+icrl-py-actor --learner tcp://127.0.0.1:26800 --id pycurve --curve-key "$work/keys/actors.key" \
   --learner-key "$work/keys/learner.pub" > "$run/py.out" 2> "$run/py.log" & pids+=("$!")
 sleep 15
-steps=$("$bin" top tcp://127.0.0.1:46800 --once --json --curve-key "$work/keys/actors.key" --learner-key "$work/keys/learner.pub" 2>/dev/null \
+steps=$("$bin" top tcp://127.0.0.1:26800 --once --json --curve-key "$work/keys/actors.key" --learner-key "$work/keys/learner.pub" 2>/dev/null \
   | python3 -c 'import json,sys; print(sum(a.get("steps_received",0) for a in json.load(sys.stdin).get("actors",[]) if a["actor_id"]=="pycurve"))' 2>/dev/null)
 wait "$learner"
 [ "${steps:-0}" -gt 0 ] && ok "CURVE: the learner took $steps steps from the Python actor" \

@@ -76,7 +76,7 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafeRawPointer?, Int) -> CInt
 ) -> CInt
 
-@_cdecl("icrl_fuzz_main")
+@_cdecl("icrl_fuzz_files_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     var argc = argc
     var argv = argv

@@ -45,6 +45,10 @@ public final class ControlService: Sendable {
         try router.setMaxMessageSize(1 << 20)
         try router.setLinger(milliseconds: 500)
         try router.setTCPKeepalive()
+        // An actor back from a partition dials again under the same routing id while its old
+        // connection still looks alive here: the new connection takes over (without this,
+        // libzmq ignores it, and the actor's hello and heartbeats go nowhere).
+        try router.setOption(ZMQ_ROUTER_HANDOVER, 1)
         try router.setReceiveTimeout(milliseconds: 100)
         if let curve { try router.makeCurveServer(keys: curve) }
         try router.bind(endpoint)

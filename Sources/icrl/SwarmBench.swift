@@ -93,12 +93,14 @@ struct SwarmBench: ParsableCommand {
         let box = SwarmResult()
         let done = DispatchSemaphore(value: 0)
         let childActors = childActors, learnerPID = started?.process.processIdentifier
+        let monitor = SwarmMonitor(control: endpoints.control, learnerPID: learnerPID)
+        defer { monitor.stop() }
         let thread = Thread {
             // On Linux the nice value is per thread, and 0 names the calling one.
             _ = setpriority(PRIO_PROCESS_SELF, 0, 19)
             box.value = Result { try run.load(
                 peers: peers, seconds: seconds, churn: churn, children: children, childActors: childActors,
-                learnerPID: learnerPID, learnerAddress: address) }
+                learnerPID: learnerPID, learnerAddress: address, monitor: monitor) }
             done.signal()
         }
         thread.stackSize = 8 << 20

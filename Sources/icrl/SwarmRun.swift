@@ -63,13 +63,13 @@ struct SwarmRun {
     /// `childActors` peers) for `seconds`, `churn` leave-and-join events in its middle 80 %.
     func load(
         peers count: Int, seconds: Double, churn: Int, children: Int, childActors: Int,
-        learnerPID: Int32?, learnerAddress: String
+        learnerPID: Int32?, learnerAddress: String, monitor: SwarmMonitor
     ) throws -> [String: Any] {
         let context = try Self.makeContext()
         let config = try fetchConfig(context: context)
-        let monitor = try StatusClient(control: endpoints.control, client: "icrl bench swarm")
+        let client = try StatusClient(control: endpoints.control, client: "icrl bench swarm")
         var rng = SystemRandomNumberGenerator()
-        let start = Date()
+        let start = monitor.start
         func now() -> Double { Date().timeIntervalSince(start) }
         var nextID = count
         func makePeer(_ id: String) throws -> SwarmPeer {
@@ -95,11 +95,9 @@ struct SwarmRun {
         childProcesses = try (0..<children).map { try startChild($0) }
         defer { for p in childProcesses where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
 
-        var helloRTTs: [Double] = [], statusRTTs: [Double] = []
+        var helloRTTs: [Double] = []
         var retiredSteps = 0, droppedOnAbruptExit = 0, refused: [String] = []
         var leaves = 0, joins = 0, cleanLeaves = 0, abruptLeaves = 0, kills = 0, events = 0
-        var samples: [(t: Double, envSteps: UInt64, updates: UInt64, lagAvg: Double, lagMax: UInt64, fds: Int?, rss: Int?, replayFull: Bool)] = []
-        var lastSample = -Double.infinity
         let churnStart = 0.1 * seconds, churnEnd = 0.9 * seconds
         let churnEvery = churn > 0 ? (churnEnd - churnStart) / Double(churn) : .infinity
         var nextChurn = churnStart
@@ -146,18 +144,9 @@ struct SwarmRun {
                 peers[index] = try makePeer(id)
                 joins += 1
             }
-            if t - lastSample >= 0.5 {
-                lastSample = t
-                let asked = Date()
-                if let status = try? monitor.fetch(timeout: 2) {
-                    statusRTTs.append(Date().timeIntervalSince(asked))
-                    let resources = learnerPID.flatMap { SwarmLimits.resources(pid: $0) }
-                    samples.append((t, status.envSteps, status.updates, status.policyLagAvg, status.policyLagMax,
-                                    resources?.fds, resources?.rssBytes, status.replaySteps * 50 >= status.replayCapacity * 49))
-                } else if let pid = learnerPID, !SwarmLimits.isAlive(pid) {
-                    learnerAlive = false
-                    break
-                }
+            if monitor.learnerGone {
+                learnerAlive = false
+                break
             }
             Thread.sleep(forTimeInterval: 0.0002)
         }
@@ -169,7 +158,9 @@ struct SwarmRun {
             for peer in peers { try peer.pump(now: t) }
             Thread.sleep(forTimeInterval: 0.001)
         }
-        let final = try? monitor.fetch(timeout: 5)
+        let final = try? client.fetch(timeout: 5)
+        monitor.stop()
+        let (samples, statusRTTs) = monitor.snapshot()
         let childPeersLive = childProcesses.filter(\.isRunning).count * childActors
         for peer in peers { retire(peer, flush: false) }
 
@@ -243,4 +234,55 @@ struct SwarmRun {
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
     }
+}
+
+/// The learner as `icrl top` sees it under load: a status request every 0.5 s from its own
+/// thread, started by a thread at normal priority (the peers' thread runs at nice 19, and
+/// its scheduling delays are not the learner's round trip).
+final class SwarmMonitor: @unchecked Sendable {
+    typealias Sample = (t: Double, envSteps: UInt64, updates: UInt64, lagAvg: Double, lagMax: UInt64, fds: Int?, rss: Int?, replayFull: Bool)
+    let start = Date()
+    private let lock = NSLock()
+    private var samples: [Sample] = []
+    private var rtts: [Double] = []
+    private var stopping = false
+    private var gone = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(control: String, learnerPID: Int32?) {
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            guard let client = try? StatusClient(control: control, client: "icrl bench swarm monitor") else { return }
+            while !lock.withLock({ stopping }) {
+                let asked = Date()
+                if let status = try? client.fetch(timeout: 2) {
+                    let rtt = Date().timeIntervalSince(asked)
+                    let resources = learnerPID.flatMap { SwarmLimits.resources(pid: $0) }
+                    let sample: Sample = (asked.timeIntervalSince(start), status.envSteps, status.updates, status.policyLagAvg,
+                                          status.policyLagMax, resources?.fds, resources?.rssBytes,
+                                          status.replaySteps * 50 >= status.replayCapacity * 49)
+                    lock.withLock {
+                        samples.append(sample)
+                        rtts.append(rtt)
+                    }
+                } else if let pid = learnerPID, !SwarmLimits.isAlive(pid) {
+                    lock.withLock { gone = true }
+                    return
+                }
+                Thread.sleep(forTimeInterval: max(0, 0.5 - Date().timeIntervalSince(asked)))
+            }
+        }
+        self.thread = thread
+        thread.start()
+    }
+
+    var learnerGone: Bool { lock.withLock { gone } }
+
+    func stop() {
+        guard lock.withLock({ let first = !stopping; stopping = true; return first }) else { return }
+        finished.wait()
+    }
+
+    func snapshot() -> ([Sample], [Double]) { lock.withLock { (samples, rtts) } }
 }
