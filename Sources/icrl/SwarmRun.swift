@@ -254,6 +254,8 @@ final class SwarmMonitor: @unchecked Sendable {
         let thread = Thread { [self] in
             defer { finished.signal() }
             guard let client = try? StatusClient(control: control, client: "icrl bench swarm monitor") else { return }
+            // The first answer waits for the learner to start: not a round trip under load.
+            var answered = false
             while !lock.withLock({ stopping }) {
                 let asked = Date()
                 if let status = try? client.fetch(timeout: 2) {
@@ -264,8 +266,9 @@ final class SwarmMonitor: @unchecked Sendable {
                                           status.replaySteps * 50 >= status.replayCapacity * 49)
                     lock.withLock {
                         samples.append(sample)
-                        rtts.append(rtt)
+                        if answered { rtts.append(rtt) }
                     }
+                    answered = true
                 } else if let pid = learnerPID, !SwarmLimits.isAlive(pid) {
                     lock.withLock { gone = true }
                     return
