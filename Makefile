@@ -92,7 +92,7 @@ test-cluster: release
 
 # The learner under load: 256 swarm peers for 30 s, then 1,000 churn events (about 3 minutes).
 test-swarm: release
-	bash scripts/test_swarm.sh $(RELEASE_BIN)
+	STRICT=1 bash scripts/test_swarm.sh $(RELEASE_BIN)
 
 # Soak under a swarm: 64 peers for 10 minutes; learner RSS and open fds must stay flat.
 soak-swarm: release
