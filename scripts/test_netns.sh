@@ -156,8 +156,8 @@ PY
 lost=$(metric transport/lost_chunks)
 dropped=0
 for i in 1 2; do d=$(grep -o 'dropped [0-9]*' "$work/actor$i.log" | tail -1 | tr -dc 0-9); dropped=$((dropped + ${d:-0})); done
-# The actor drops its experience connection 10 s into the partition (TCP_MAXRT), and what was
-# in flight on it is gone: its send queue (16 chunks) and socket buffer (128 KiB, ~200 smoke
+# The actor re-dials its experience connection when its control connection comes back after
+# the partition, and what was in flight on the old one is gone: its send queue (16 chunks) and socket buffer (128 KiB, ~200 smoke
 # chunks). The learner counts exactly what never arrived (sequence gaps): no more than that.
 # At 200 bytes or more per chunk, 128 KiB hold at most 655 chunks.
 [ "$lost" -le $((dropped + 16 + 655)) ] && ok "chunks counted lost by the learner: $lost (the actors dropped $dropped; a cut connection can lose its 16 queued chunks and 128 KiB in flight)" \
@@ -293,7 +293,7 @@ for l in open(sys.argv[1]):
     if l.strip(): last.update({k: v for k, v in json.loads(l).items() if k.startswith("rejected/") and v})
 print(" ".join(f"{k}={int(v)}" for k, v in sorted(last.items())))' "$mm")
   python3 -c "import sys; r=dict(x.split('=') for x in '$reasons'.split()); r.pop('rejected/total', None); r.pop('rejected/evicted', None); r.pop('rejected/on_other_ranks', None); sys.exit(1 if r else 0)" \
-    && ok "no rejections across hosts but evicted continuations (${reasons:-none})" || fail "rejections across hosts: $reasons"
+    && ok "no rejections across hosts but evicted continuations (${reasons:-none})" || { fail "rejections across hosts: $reasons (lost in transit: $(mmetric transport/lost_chunks))"; grep -iE "refus|reject|gap|warn" "$work/mpi-learner.log" | tail -8; tail -5 "$work/mpi-actor.log"; }
 else
   fail "mpirun not found (install openmpi-bin)"
 fi

@@ -76,7 +76,11 @@ public final class ActorService {
         if let curve = options.curve { try weightsSocket.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         try weightsSocket.connect(options.endpoints.weights)
         let push = try ZMQSocket(context, .push)
-        try push.setRetransmitTimeout()
+        // No TCP_USER_TIMEOUT here: the learner throttles this connection on purpose, and the
+        // kernel then aborts a healthy link (zero-window probes count against the timeout),
+        // losing what was in flight and reordering what was not. After a partition the
+        // socket is re-dialled when the control connection comes back instead.
+        try push.setOption(ZMQ_CONNECT_TIMEOUT, 2_000)
         // A short send queue: experience waiting in queues goes stale (policy lag), and the
         // learner's back-pressure should reach the environments quickly.
         try push.setOption(ZMQ_SNDHWM, 16)
@@ -100,6 +104,7 @@ public final class ActorService {
         var firstWeights: WeightsMessage?
         var lastAsk = clock.now - .seconds(10)
         var handshakeFailures = 0
+        var lostControl = false
         logger.info("actor \(options.actorID) joining learner at \(options.endpoints.experience) (seed \(options.seed))")
         while firstWeights == nil {
             if stop.load(ordering: .relaxed) { return }
@@ -108,7 +113,7 @@ public final class ActorService {
                 if clock.now - start > .seconds(3) { logger.info("waiting for the learner at \(options.endpoints.control)") }
                 lastAsk = clock.now
             }
-            try checkHandshake(monitor, failures: &handshakeFailures)
+            try checkHandshake(monitor, failures: &handshakeFailures, lostControl: &lostControl)
             try control.setReceiveTimeout(milliseconds: 200)
             if let message = try control.receiveMessage(), case .weights(let w)? = try? decoder.decode(message) {
                 firstWeights = w
@@ -211,7 +216,14 @@ public final class ActorService {
                 lastHeartbeat = now
                 // Keep draining the monitor: libzmq blocks its I/O thread once ~1000 unread
                 // events pile up (a learner that restarted and now refuses us reconnects 10×/s).
-                try checkHandshake(monitor, failures: &handshakeFailures)
+                if try checkHandshake(monitor, failures: &handshakeFailures, lostControl: &lostControl) {
+                    // Retransmissions to a peer that was unreachable back off to tens of
+                    // seconds; a fresh connection resumes now. What sat in the old one is lost
+                    // either way, and the learner counts it.
+                    try push.disconnect(options.endpoints.experience)
+                    try push.connect(options.endpoints.experience)
+                    logger.info("control connection to the learner is back: re-dialled the experience socket")
+                }
                 _ = try control.send(WireCodec.encode(.heartbeat(Heartbeat(
                     actorID: options.actorID, incarnation: incarnation,
                     unixTimeMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000), policyVersion: version))), dontWait: true)

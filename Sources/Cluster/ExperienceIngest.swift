@@ -1,6 +1,7 @@
 import CZeroMQ
 import DQN
 import Foundation
+import Logging
 import Synchronization
 import Transport
 
@@ -15,11 +16,19 @@ public final class ExperienceIngest: Sendable {
     let context: ZMQContext
     /// CURVE server keys; nil for plain TCP.
     let curve: CurveKeyPair?
+    /// Where chunks lost in transit and dropped connections are reported.
+    let logger: Logger
+    /// False on a data-parallel follower: it sees only its own trials' chunks, so its
+    /// actors' sequences skip by design (rank 0 counts what was lost in transit).
+    let tracksSequences: Bool
 
     public init(
         context: ZMQContext, endpoint: String, maxFrameBytes: Int, validator: ExperienceValidator, tokenizer: Tokenizer,
-        state: LearnerState, curve: CurveKeyPair? = nil
+        state: LearnerState, curve: CurveKeyPair? = nil, logger: Logger = Logger(label: "icrl.learner.ingest"),
+        tracksSequences: Bool = true
     ) {
+        self.logger = logger
+        self.tracksSequences = tracksSequences
         self.context = context
         self.curve = curve
         self.endpoint = endpoint
@@ -96,6 +105,7 @@ public final class ExperienceIngest: Sendable {
             if event.event == ZMQMonitorEvent.disconnected { dropped += 1 }
         }
         guard accepted + dropped > 0 else { return }
+        if dropped > 0 { logger.notice("experience socket: \(dropped) actor connection(s) dropped (a peer gone, a link cut, or a frame over the size limit); chunks queued on them are lost") }
         state.shared.withLock {
             $0.connectionsAccepted += accepted
             $0.connectionsDropped += dropped
@@ -129,28 +139,54 @@ public final class ExperienceIngest: Sendable {
                 return
             }
         }
-        state.shared.withLock { s in
+        let jump = state.shared.withLock { s -> SequenceJump? in
             let steps: [TrialStep]
             do throws(ChunkRefusal) {
                 steps = try s.replay.ingest(chunk, validator: validator, tokenizer: tokenizer)
             } catch {
                 s.rejections.count(error.reason)
                 // It arrived: a later chunk of its actor must not count it as lost in transit.
-                if error.wellFormed { trackSequence(chunk, in: &s) }
-                return
+                return error.wellFormed ? trackSequence(chunk, in: &s) : nil
             }
-            record(chunk, steps: steps, now: now, in: &s)
+            return record(chunk, steps: steps, now: now, in: &s)
         }
+        report(jump)
+    }
+
+    /// A jump in one actor's chunk sequence: the chunks between were lost in transit.
+    struct SequenceJump {
+        var actorID: String
+        var last: UInt64
+        var next: UInt64
     }
 
     /// Counts sequence gaps (chunks lost between the actor and here) and remembers the newest.
-    private func trackSequence(_ chunk: ExperienceChunk, in s: inout LearnerState.Shared) {
-        // Sequence numbers come from the peer: arithmetic on them must not trap.
-        if let last = s.lastSequence[chunk.incarnation], chunk.sequence > last, chunk.sequence - last > 1 {
-            let lost = Int(min(chunk.sequence - last - 1, 1 << 32))
-            s.lostChunks = s.lostChunks > Int.max - lost ? Int.max : s.lostChunks + lost
+    @discardableResult
+    private func trackSequence(_ chunk: ExperienceChunk, in s: inout LearnerState.Shared) -> SequenceJump? {
+        guard tracksSequences else { return nil }
+        guard let last = s.lastSequence[chunk.incarnation] else {
+            s.lastSequence[chunk.incarnation] = chunk.sequence
+            return nil
         }
+        // The newest sequence seen, never an older one: a chunk that arrives after a later
+        // one (two connections of one actor drained together) must not make every chunk
+        // after it look like a jump.
+        guard chunk.sequence > last else { return nil }
         s.lastSequence[chunk.incarnation] = chunk.sequence
+        // Sequence numbers come from the peer: arithmetic on them must not trap.
+        guard chunk.sequence - last > 1 else { return nil }
+        let lost = Int(min(chunk.sequence - last - 1, 1 << 32))
+        s.lostChunks = s.lostChunks > Int.max - lost ? Int.max : s.lostChunks + lost
+        return SequenceJump(actorID: chunk.actorID, last: last, next: chunk.sequence)
+    }
+
+    /// Says which actor lost chunks, so that a user can match it with its network's trouble.
+    private func report(_ jump: SequenceJump?) {
+        guard let jump else { return }
+        logger.warning("""
+            \(jump.next - jump.last - 1) chunks from actor \(jump.actorID) lost in transit (sequence \(jump.last) then \(jump.next)): \
+            its connection dropped with them queued; the trials they belonged to are refused from here on
+            """)
     }
 
     /// Queues a chunk for the rank that owns its trial. The stateless checks run here, so
@@ -165,16 +201,16 @@ public final class ExperienceIngest: Sendable {
         }
         let frame = WireCodec.encode(.experience(chunk))
         let steps = chunk.trialSteps(tokenizer: tokenizer, previous: nil)
-        state.shared.withLock { s in
+        let jump = state.shared.withLock { s in
             s.forwarded[owner].append(frame)
-            record(chunk, steps: steps, now: now, in: &s)
+            return record(chunk, steps: steps, now: now, in: &s)
         }
+        report(jump)
     }
 
     /// The counters of an accepted (or forwarded) chunk: steps, episodes, lag, peers.
-    private func record(_ chunk: ExperienceChunk, steps: [TrialStep], now: Double, in s: inout LearnerState.Shared) {
-        // Versions come from the peer too: arithmetic on them must not trap.
-        trackSequence(chunk, in: &s)
+    private func record(_ chunk: ExperienceChunk, steps: [TrialStep], now: Double, in s: inout LearnerState.Shared) -> SequenceJump? {
+        let jump = trackSequence(chunk, in: &s)
         s.stepsReceived += chunk.count
         state.stepsAccepted.add(chunk.count, ordering: .relaxed)
         s.chunksReceived += 1
@@ -182,11 +218,13 @@ public final class ExperienceIngest: Sendable {
             s.episodesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1
             if step.reward > 0 { s.successesByBehaviour[chunk.behaviour.rawValue, default: 0] += 1 }
         }
+        // Versions come from the peer too: arithmetic on them must not trap.
         let lag = s.weightsVersion > chunk.policyVersion ? Int(clamping: s.weightsVersion - chunk.policyVersion) : 0
         s.lagMin = min(s.lagMin, lag)
         s.lagMax = max(s.lagMax, lag)
         s.lagSum += lag
         s.lagCount += 1
         s.peers.received(chunk.actorID, incarnation: chunk.incarnation, policyVersion: chunk.policyVersion, steps: chunk.count)
+        return jump
     }
 }

@@ -94,7 +94,7 @@ extension LearnerService {
         // Never bound: its ingest path stores what rank 0 forwards.
         let ingest = ExperienceIngest(
             context: context, endpoint: options.endpoints.experience, maxFrameBytes: options.maxFrameBytes,
-            validator: validator, tokenizer: tokenizer, state: state)
+            validator: validator, tokenizer: tokenizer, state: state, logger: logger, tracksSequences: false)
         if options.resume, let folder = options.runFolder { restoreReplay(from: folder) }
         group.broadcastState(learner, configFingerprint: config.fingerprint)
         rng = Self.samplingRNG(seed: config.seed, rank: group.rank, updates: learner.updates == 0 && !options.resume ? nil : learner.updates)

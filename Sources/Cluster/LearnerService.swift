@@ -166,7 +166,7 @@ public final class LearnerService {
             maxSteps: 1 << 14, actions: UInt32(config.model.actions))
         let ingest = ExperienceIngest(
             context: context, endpoint: options.endpoints.experience, maxFrameBytes: options.maxFrameBytes,
-            validator: validator, tokenizer: tokenizer, state: state, curve: options.curve?.keys)
+            validator: validator, tokenizer: tokenizer, state: state, curve: options.curve?.keys, logger: logger)
         let control = ControlService(
             context: context, endpoint: options.endpoints.control, configFingerprint: config.fingerprint,
             learnerID: options.learnerID, heartbeatIntervalMilliseconds: options.heartbeatIntervalMilliseconds, state: state,

@@ -60,7 +60,8 @@ public final class SwarmPeer {
         push = try ZMQSocket(context, .push)
         for socket in [control, weights, push] {
             try socket.setLinger(milliseconds: 0)
-            if socket === push { try socket.setRetransmitTimeout() } else { try socket.setLivenessChecks() }
+            // The experience socket as the actor's: no TCP_USER_TIMEOUT on a throttled link.
+            if socket === push { try socket.setOption(ZMQ_CONNECT_TIMEOUT, 2_000) } else { try socket.setLivenessChecks() }
             if let curve { try socket.makeCurveClient(serverKey: curve.learnerPublicKey, keys: curve.keys) }
         }
         try control.setOption(ZMQ_ROUTING_ID, bytes: Array("\(actorID)/\(String(incarnation, radix: 16))".utf8))

@@ -94,21 +94,12 @@ extension ZMQSocket {
     ///
     /// Not for a socket whose peer stops reading on purpose (an actor's experience socket,
     /// which the learner throttles): the peer's PONG then waits behind unread data and the
-    /// connection is dropped, losing what was queued on it. Use `setRetransmitTimeout` there.
+    /// connection is dropped, losing what was queued on it. Nor TCP_USER_TIMEOUT (`ZMQ_TCP_MAXRT`)
+    /// there: Linux counts zero-window probes against it and aborts the healthy, throttled link.
     public func setLivenessChecks(interval: Int32 = 1_000, timeout: Int32 = 10_000, connectTimeout: Int32 = 2_000) throws(ZMQError) {
         try setOption(ZMQ_HEARTBEAT_IVL, interval)
         try setOption(ZMQ_HEARTBEAT_TIMEOUT, timeout)
         try setOption(ZMQ_HEARTBEAT_TTL, timeout)
-        try setOption(ZMQ_CONNECT_TIMEOUT, connectTimeout)
-    }
-
-    /// Drops a connection whose sent data stays unacknowledged for `milliseconds` (the
-    /// kernel's TCP_USER_TIMEOUT; acknowledged zero-window probes, a peer that merely stopped
-    /// reading, do not count) and gives up each dial after `connectTimeout` ms: after a
-    /// partition the socket re-dials within seconds of the heal instead of waiting out TCP's
-    /// retransmission back-off. (`ZMQ_TCP_MAXRT`, `ZMQ_CONNECT_TIMEOUT`.)
-    public func setRetransmitTimeout(milliseconds: Int32 = 10_000, connectTimeout: Int32 = 2_000) throws(ZMQError) {
-        try setOption(ZMQ_TCP_MAXRT, milliseconds)
         try setOption(ZMQ_CONNECT_TIMEOUT, connectTimeout)
     }
 
