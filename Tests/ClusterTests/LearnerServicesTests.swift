@@ -74,6 +74,27 @@ struct LearnerServicesTests {
             flags: [first == 0 ? StepFlags([.episodeStart, .mapStart]).rawValue : 0, 0, done ? StepFlags.terminated.rawValue : 0])
     }
 
+    @Test("chunks lost in transit are counted from sequence jumps; a late chunk (two connections drained together) is not a new jump")
+    func lostChunks() throws {
+        let context = try ZMQContext()
+        defer { context.shutdown() }
+        let state = LearnerState(replay: ReplayBuffer(capacitySteps: 100_000), heartbeatTimeout: 5)
+        let ingest = ExperienceIngest(
+            context: context, endpoint: "tcp://127.0.0.1:*", maxFrameBytes: 64 << 10,
+            validator: ExperienceValidator(configFingerprint: Self.fingerprint, maxMapSide: 8),
+            tokenizer: Tokenizer(config: TokenizerConfig()), state: state)
+        // One-chunk trials, so that only the sequence numbers differ: 2 and 3 never come,
+        // 4 arrives after 6 and 7 (an old connection's queue drained beside a new one's).
+        for sequence: UInt64 in [0, 1, 5, 6, 4, 7] {
+            ingest.ingest(Self.chunk(trial: 100 + sequence, sequence: sequence, first: 0, done: true))
+        }
+        let (lost, received, refused) = state.shared.withLock { ($0.lostChunks, $0.chunksReceived, $0.rejections.total) }
+        #expect(received == 6 && refused == 0)
+        // 2, 3 and 4 were missing when 5 arrived; before the fix, 4 arriving late reset the
+        // newest sequence and 7 then counted 5 and 6 as lost too.
+        #expect(lost == 3)
+    }
+
     @Test("good chunks reach the replay; malformed, oversized and mismatched ones are counted by reason")
     func ingest() throws {
         let learner = try Running()
