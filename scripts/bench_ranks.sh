@@ -46,16 +46,16 @@ print(json.dumps({"bench": "learner_ranks", "run": sys.argv[2], "ranks": np_, "t
                   "allreduce_ms_per_update": round(1000 * share / ups, 3) if ups > 0 else None}))
 PY
 }
-run 1x2 1 2 "$work/full.json" 46800
-run 2x1-same-global 2 1 "$work/full.json" 46810
-run 2x1-double-global 2 1 "$work/double.json" 46820
+run 1x2 1 2 "$work/full.json" 24800
+run 2x1-same-global 2 1 "$work/full.json" 24810
+run 2x1-double-global 2 1 "$work/double.json" 24820
 if [ -n "${BASELINE:-}" ]; then
   rows=()
   for i in $(seq 1 "${PAIRS:-3}"); do
     if (( i % 2 )); then
-      a=$(run "baseline-$i" 1 2 "$work/full.json" 46830 "$BASELINE"); b=$(run "this-$i" 1 2 "$work/full.json" 46840)
+      a=$(run "baseline-$i" 1 2 "$work/full.json" 24830 "$BASELINE"); b=$(run "this-$i" 1 2 "$work/full.json" 24840)
     else
-      b=$(run "this-$i" 1 2 "$work/full.json" 46840); a=$(run "baseline-$i" 1 2 "$work/full.json" 46830 "$BASELINE")
+      b=$(run "this-$i" 1 2 "$work/full.json" 24840); a=$(run "baseline-$i" 1 2 "$work/full.json" 24830 "$BASELINE")
     fi
     echo "$a"; echo "$b"; rows+=("$a|$b")
   done

@@ -14,7 +14,7 @@ bin=$(readlink -f "${1:-.build/release/icrl}")
 minutes=${2:-10}
 actors=${3:-4}
 work=$(mktemp -d)
-run="$work/run"; port=46700
+run="$work/run"; port=24700
 pids=()
 cleanup() { for p in "${pids[@]}" "${actor_pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done; }
 trap cleanup EXIT

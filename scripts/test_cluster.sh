@@ -20,7 +20,7 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 
 echo "== smoke: distributed training on one fixed 4x4 map =="
 start=$(date +%s)
-"$bin" train --preset smoke --actors 2 --minutes 0.5 --out "$work/smoke" --port 46100 --progress-every 15
+"$bin" train --preset smoke --actors 2 --minutes 0.5 --out "$work/smoke" --port 24100 --progress-every 15
 elapsed=$(( $(date +%s) - start ))
 json=$("$bin" eval --checkpoint "$work/smoke/checkpoints/latest.safetensors" --map SFFF,FHFH,FFFH,HFFG \
   --maps 16 --episodes 5 --max-steps 20 --json)
@@ -62,11 +62,11 @@ fi
 
 echo "== cluster: learner + 2 actor processes for 30 s =="
 run="$work/cluster"; mkdir -p "$run"
-"$bin" learner --bind tcp://127.0.0.1:46200 --out "$run" --preset smoke --minutes 0.5 > "$run/learner.log" 2>&1 &
+"$bin" learner --bind tcp://127.0.0.1:24200 --out "$run" --preset smoke --minutes 0.5 > "$run/learner.log" 2>&1 &
 learner=$!; pids+=("$learner")
-"$bin" actor --learner tcp://127.0.0.1:46200 --id a0 --seed 1 > "$run/a0.log" 2>&1 &
+"$bin" actor --learner tcp://127.0.0.1:24200 --id a0 --seed 1 > "$run/a0.log" 2>&1 &
 a0=$!; pids+=("$a0")
-"$bin" actor --learner tcp://127.0.0.1:46200 --id a1 --seed 2 > "$run/a1.log" 2>&1 &
+"$bin" actor --learner tcp://127.0.0.1:24200 --id a1 --seed 2 > "$run/a1.log" 2>&1 &
 a1=$!; pids+=("$a1")
 wait "$learner"; learner_status=$?
 # Actors leave when the learner says so; give them a moment.

@@ -50,7 +50,7 @@ c = json.load(sys.stdin); c["metricsSeconds"] = 0.5; c["checkpointSeconds"] = 0.
 json.dump(c, open(sys.argv[1], "w"))' "$work/config.json"
 
 echo "== 1. kill -9 an actor, restart it =="
-run="$work/one"; port=46400
+run="$work/one"; port=24400
 "$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" > "$work/learner1.log" 2>&1 &
 learner=$!; pids+=("$learner")
 "$bin" actor --learner "tcp://127.0.0.1:$port" --id a0 --seed 1 > "$work/a0.log" 2>&1 &
@@ -105,7 +105,7 @@ python3 "$(dirname "$0")/check_tensorboard.py" "$run" && ok "TensorBoard shows t
 for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
 
 echo "== 3. kill -9 while checkpointing =="
-run="$work/three"; port=46410
+run="$work/three"; port=24410
 bad=0; replay_bad=0
 for i in $(seq 1 15); do
   "$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" --resume-if-present > "$work/learner3.log" 2>&1 &
@@ -126,7 +126,7 @@ done
 [ "$bad" -eq 0 ] && ok "the latest checkpoint loaded after each of 15 kills" || fail "$bad of 15 kills left an unloadable checkpoint"
 [ "$replay_bad" -eq 0 ] && ok "no restart under kills found a corrupt replay snapshot" || fail "$replay_bad restarts found a corrupt replay snapshot"
 echo "== 4. CURVE authentication =="
-run="$work/four"; port=46420; keys="$work/keys"
+run="$work/four"; port=24420; keys="$work/keys"
 for name in learner listed unlisted; do "$bin" keygen "$name" --out "$keys" > /dev/null; done
 cp "$keys/listed.pub" "$keys/authorized_keys"
 "$bin" learner --bind "tcp://127.0.0.1:$port" --out "$run" --config "$work/config.json" --minutes 0.4 \
@@ -156,7 +156,7 @@ PY
 for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; pids=()
 
 echo "== 5. hostile experience and open binds =="
-run="$work/five"; port=46440
+run="$work/five"; port=24440
 if "$bin" learner --bind "tcp://*:$port" --out "$work/open" --config "$work/config.json" --minutes 0.1 > "$work/open.log" 2>&1; then
   fail "a learner bound to every interface without CURVE started"
 else

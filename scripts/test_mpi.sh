@@ -60,14 +60,14 @@ PY
 
 run_job() {  # run_job RUN NP SECONDS [learner flags...]: mpirun learner + 2 actors
   local run=$1 np=$2 seconds=$3; shift 3
-  ICRL_NN_THREADS=1 "${mpi[@]}" -np "$np" "$bin" learner --bind tcp://127.0.0.1:46700 --out "$run" --config "$work/smoke.json" \
+  ICRL_NN_THREADS=1 "${mpi[@]}" -np "$np" "$bin" learner --bind tcp://127.0.0.1:24700 --out "$run" --config "$work/smoke.json" \
     --minutes "$(python3 -c "print($seconds/60)")" "$@" > "$run.learner.log" 2>&1 &
   local learner=$!
   pids+=("$learner")
   sleep 2
-  ICRL_NN_THREADS=1 "$bin" actor --learner tcp://127.0.0.1:46700 --id a0 --seed 1 > "$run.a0.log" 2>&1 &
+  ICRL_NN_THREADS=1 "$bin" actor --learner tcp://127.0.0.1:24700 --id a0 --seed 1 > "$run.a0.log" 2>&1 &
   local a0=$!
-  ICRL_NN_THREADS=1 "$bin" actor --learner tcp://127.0.0.1:46700 --id a1 --seed 2 > "$run.a1.log" 2>&1 &
+  ICRL_NN_THREADS=1 "$bin" actor --learner tcp://127.0.0.1:24700 --id a1 --seed 2 > "$run.a1.log" 2>&1 &
   local a1=$!
   pids+=("$a0" "$a1")
   wait "$learner"
@@ -109,7 +109,7 @@ if run_job "$work/dp" 2 12 --resume; then
 else
   fail "resume: the job failed"; tail -30 "$work/dp.learner.log"
 fi
-if ICRL_NN_THREADS=1 timeout 60 "$bin" learner --bind tcp://127.0.0.1:46710 --out "$work/dp" --resume --minutes 0.1 > "$work/one.log" 2>&1; then
+if ICRL_NN_THREADS=1 timeout 60 "$bin" learner --bind tcp://127.0.0.1:24710 --out "$work/dp" --resume --minutes 0.1 > "$work/one.log" 2>&1; then
   fail "resume with 1 rank from a 2-rank checkpoint was accepted"
 elif grep -q 'written by 2 learner rank' "$work/one.log"; then
   ok "resume with another rank count is refused: $(grep -o 'written by 2 learner rank[^;]*' "$work/one.log" | head -1)"
@@ -119,17 +119,17 @@ fi
 
 echo "== rank kill: kill -9 rank 1 mid-run, then --resume =="
 mkdir -p "$work/kill"
-ICRL_NN_THREADS=1 "${mpi[@]}" -np 2 "$bin" learner --bind tcp://127.0.0.1:46720 --out "$work/kill" --config "$work/smoke.json" \
+ICRL_NN_THREADS=1 "${mpi[@]}" -np 2 "$bin" learner --bind tcp://127.0.0.1:24720 --out "$work/kill" --config "$work/smoke.json" \
   --minutes 2 > "$work/kill.learner.log" 2>&1 &
 job=$!; pids+=("$job")
 sleep 2
 for id in k0 k1; do
-  ICRL_NN_THREADS=1 "$bin" actor --learner tcp://127.0.0.1:46720 --id "$id" --seed 3 > "$work/kill.$id.log" 2>&1 &
+  ICRL_NN_THREADS=1 "$bin" actor --learner tcp://127.0.0.1:24720 --id "$id" --seed 3 > "$work/kill.$id.log" 2>&1 &
   pids+=("$!"); eval "actor_$id=$!"
 done
 sleep 20
 rank1=""
-for p in $(pgrep -f "learner --bind tcp://127.0.0.1:46720"); do
+for p in $(pgrep -f "learner --bind tcp://127.0.0.1:24720"); do
   tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && rank1=$p
 done
 if [ -z "$rank1" ]; then
@@ -141,7 +141,7 @@ else
   wait "$job"; status=$?
   kill "$watchdog" 2>/dev/null
   ended=$(( $(date +%s) - t0 ))
-  left=$(pgrep -fc "learner --bind tcp://127.0.0.1:46720" || true)
+  left=$(pgrep -fc "learner --bind tcp://127.0.0.1:24720" || true)
   saved=$(checkpoint_updates "$work/kill/checkpoints/latest.safetensors")
   if [ "$status" -ne 0 ] && [ "$ended" -lt 30 ] && [ "$left" -eq 0 ] && kill -0 "$actor_k0" && kill -0 "$actor_k1"; then
     ok "rank kill: the job ended in ${ended}s (exit $status), no rank left, both actors alive; checkpoint at update $saved"
@@ -149,7 +149,7 @@ else
     fail "rank kill: exit $status after ${ended}s, $left learner processes left, actors alive: $(kill -0 "$actor_k0" && kill -0 "$actor_k1" && echo yes || echo no)"
     tail -10 "$work/kill.learner.log"
   fi
-  ICRL_NN_THREADS=1 "${mpi[@]}" -np 2 "$bin" learner --bind tcp://127.0.0.1:46720 --out "$work/kill" --config "$work/smoke.json" \
+  ICRL_NN_THREADS=1 "${mpi[@]}" -np 2 "$bin" learner --bind tcp://127.0.0.1:24720 --out "$work/kill" --config "$work/smoke.json" \
     --resume --minutes 0.25 > "$work/kill.resume.log" 2>&1
   status=$?
   resumed=$(grep -o 'resumed from .* at update [0-9]*' "$work/kill.resume.log" | grep -o '[0-9]*$')

@@ -88,7 +88,7 @@ minutes=$(python3 -c "print($seconds / 60)")
 keys="$work/keys"
 "$bin" keygen learner --out "$keys" > /dev/null && "$bin" keygen actor --out "$keys" > /dev/null
 cp "$keys/actor.pub" "$keys/authorized_keys"
-job=$(cd "$work" && ICRL="$bin" KEYS="$keys" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=2 RUN="$work/run" PORT=46300 \
+job=$(cd "$work" && ICRL="$bin" KEYS="$keys" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=2 RUN="$work/run" PORT=24300 \
   sbatch --parsable --nodes 1 --cpus-per-task 1 --time 5 --output "$work/job-%j.out" \
   "$OLDPWD/deploy/slurm/icrl.sbatch")
 [ -n "$job" ] || { echo "test_slurm: FAIL — sbatch refused the job"; exit 1; }
@@ -104,7 +104,7 @@ ok() { echo "ok   $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 [ "$state" = COMPLETED ] && ok "job completed" || { fail "job state $state"; cat "$work"/job-*.out; }
 [ -f "$work/run/checkpoints/latest.safetensors" ] && ok "checkpoint in the run folder" || fail "no checkpoint"
-python3 - "$work/run/metrics.jsonl" <<'PY' && ok "the learner saw 2 actor tasks send experience over CURVE" || { fail "actors' experience missing"; tail -20 "$work"/run/*.log; }
+python3 - "$work/run/metrics.jsonl" <<'PY' && ok "the learner saw 2 actor tasks send experience over CURVE" || { fail "actors' experience missing"; tail -n 20 "$work"/run/*.log; }
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 steps = {}
@@ -116,7 +116,7 @@ print("     steps by actor:", steps, "CURVE connections admitted:", rows[-1].get
 sys.exit(0 if len([v for v in steps.values() if v > 0]) >= 2 and rows[-1].get("transport/auth_accepted", 0) >= 6 else 1)
 PY
 # The learner as 2 MPI ranks under srun --mpi=pmix (LEARNER_RANKS=2), one actor task.
-job2=$(cd "$work" && ICRL="$bin" KEYS="$keys" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=1 RUN="$work/run2" PORT=46310 \
+job2=$(cd "$work" && ICRL="$bin" KEYS="$keys" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=1 RUN="$work/run2" PORT=24310 \
   LEARNER_RANKS=2 sbatch --parsable --nodes 1 --cpus-per-task 1 --time 5 --output "$work/job2-%j.out" \
   "$OLDPWD/deploy/slurm/icrl.sbatch")
 state2=none
@@ -138,5 +138,23 @@ s0, s1, u1 = last.get("ranks/rank-0/replay_steps", 0), last.get("ranks/rank-1/re
 print(f"     rank shards: {s0:.0f} and {s1:.0f} steps, rank 1 at {u1:.0f} updates")
 sys.exit(0 if s0 > 0 and s1 > 0 and u1 > 0 else 1)
 PY
+# A learner that cannot start (its port taken) must end the job, not leave the actors
+# waiting for it until the time limit, and the job's output must say why.
+python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 24320)); s.listen(); time.sleep(60)' &
+holder=$!
+sleep 0.5
+job3=$(cd "$work" && ICRL="$bin" KEYS="$keys" PRESET=smoke MINUTES="$minutes" ACTORS_PER_NODE=1 RUN="$work/run3" PORT=24320 \
+  sbatch --parsable --nodes 1 --cpus-per-task 1 --time 5 --output "$work/job3-%j.out" "$OLDPWD/deploy/slurm/icrl.sbatch")
+state3=none; t3=$(date +%s)
+for _ in $(seq 1 40); do
+  state3=$(scontrol show job "$job3" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+  case "$state3" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
+  sleep 1
+done
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+[ "$state3" = FAILED ] && grep -q "the learner failed" "$work"/job3-*.out \
+  && ok "a learner that cannot bind ends its job in $(( $(date +%s) - t3 )) s (FAILED), the output says why: $(grep -m1 -iE 'bind|in use' "$work"/job3-*.out | cut -c1-120)" \
+  || { fail "a learner that cannot bind: job state $state3"; tail -n 8 "$work"/job3-*.out 2>/dev/null; }
 echo "test_slurm: $passed passed, $failed failed in $(( $(date +%s) - started )) s"
 [ "$failed" -eq 0 ]
