@@ -8,6 +8,8 @@ FUZZ_SECONDS ?= 60
 # make test fuzzes each target for less, to stay within CI's budget.
 TEST_FUZZ_SECONDS ?= 20
 SOAK_MINUTES ?= 10
+# Each step of make test, timed (scripts/timed.sh; the summary lists the slowest first).
+TIMED := bash scripts/timed.sh
 
 .PHONY: deps build release test test-python-actor test-swarm soak-swarm test-cluster test-faults test-slurm fuzz soak demo proto bench bench-cluster results data-quality time-to-quality bench-ranks test-mpi clean help
 
@@ -38,26 +40,29 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test:
+	@bash scripts/timed.sh --reset
+	@$(TIMED) deps bash scripts/install_deps.sh
 	python3 scripts/check_links.py
 	@d=$$(mktemp -d) && printf '[gone](missing.md)\n' > $$d/x.md && ! python3 scripts/check_links.py $$d/x.md > /dev/null \
 	  && echo "check_links: a broken link is caught" && rm -rf $$d
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
-	bash scripts/test_kernel_paths.sh
-	$(SWIFT) build -c release
-	bash scripts/test_cluster.sh $(RELEASE_BIN)
-	bash scripts/test_mpi.sh $(RELEASE_BIN)
-	bash scripts/test_gym_traces.sh $(RELEASE_BIN)
-	bash scripts/test_python_actor.sh $(RELEASE_BIN)
-	bash scripts/test_monitoring.sh $(RELEASE_BIN)
-	bash scripts/test_deploy.sh $(RELEASE_BIN)
-	bash scripts/test_netns.sh $(RELEASE_BIN)
-	bash scripts/test_faults.sh $(RELEASE_BIN)
-	bash scripts/test_disk_full.sh $(RELEASE_BIN)
-	bash scripts/test_swarm.sh $(RELEASE_BIN)
-	bash scripts/test_slurm.sh $(RELEASE_BIN)
-	bash scripts/fuzz.sh $(TEST_FUZZ_SECONDS)
+	$(TIMED) build-tests $(SWIFT) build --build-tests
+	$(TIMED) swift-test $(SWIFT) test --skip-build
+	$(TIMED) kernel-paths bash scripts/test_kernel_paths.sh
+	$(TIMED) build-release $(SWIFT) build -c release
+	$(TIMED) cluster bash scripts/test_cluster.sh $(RELEASE_BIN)
+	$(TIMED) mpi bash scripts/test_mpi.sh $(RELEASE_BIN)
+	$(TIMED) gym-traces bash scripts/test_gym_traces.sh $(RELEASE_BIN)
+	$(TIMED) python-actor bash scripts/test_python_actor.sh $(RELEASE_BIN)
+	$(TIMED) monitoring bash scripts/test_monitoring.sh $(RELEASE_BIN)
+	$(TIMED) deploy bash scripts/test_deploy.sh $(RELEASE_BIN)
+	$(TIMED) netns bash scripts/test_netns.sh $(RELEASE_BIN)
+	$(TIMED) faults bash scripts/test_faults.sh $(RELEASE_BIN)
+	$(TIMED) disk-full bash scripts/test_disk_full.sh $(RELEASE_BIN)
+	$(TIMED) swarm bash scripts/test_swarm.sh $(RELEASE_BIN)
+	$(TIMED) slurm bash scripts/test_slurm.sh $(RELEASE_BIN)
+	$(TIMED) fuzz bash scripts/fuzz.sh $(TEST_FUZZ_SECONDS)
+	@bash scripts/timed.sh --summary
 
 demo: release
 	@bash scripts/demo.sh $(RELEASE_BIN) $(DEMO_OUT)

@@ -21,6 +21,10 @@ public final class ExperienceIngest: Sendable {
     /// False on a data-parallel follower: it sees only its own trials' chunks, so its
     /// actors' sequences skip by design (rank 0 counts what was lost in transit).
     let tracksSequences: Bool
+    /// Sequence jumps seen so far; only the first and every 50th is logged, since a peer that
+    /// sends jumping sequence numbers on purpose would otherwise write a line per chunk
+    /// (`transport/lost_chunks` counts every one).
+    let jumpsSeen = Atomic<Int>(0)
 
     public init(
         context: ZMQContext, endpoint: String, maxFrameBytes: Int, validator: ExperienceValidator, tokenizer: Tokenizer,
@@ -42,6 +46,7 @@ public final class ExperienceIngest: Sendable {
     public func run(bound: @Sendable (String) -> Void) throws {
         let pull = try ZMQSocket(context, .pull)
         defer { pull.close() }
+        try pull.setIOThreadAffinity(LearnerIOThreads.bulk)
         // libzmq drops a peer that sends a larger frame before we ever see it; the frame
         // never reaches decode, so the validator's size check covers the rest.
         try pull.setMaxMessageSize(Int64(maxFrameBytes))
@@ -183,9 +188,12 @@ public final class ExperienceIngest: Sendable {
     /// Says which actor lost chunks, so that a user can match it with its network's trouble.
     private func report(_ jump: SequenceJump?) {
         guard let jump else { return }
+        let seen = jumpsSeen.add(1, ordering: .relaxed).newValue
+        guard seen % 50 == 1 else { return }
         logger.warning("""
             \(jump.next - jump.last - 1) chunks from actor \(jump.actorID) lost in transit (sequence \(jump.last) then \(jump.next)): \
-            its connection dropped with them queued; the trials they belonged to are refused from here on
+            its connection dropped with them queued; the trials they belonged to are refused from here on\
+            \(seen > 1 ? " (sequence jump \(seen); only every 50th is logged, transport/lost_chunks counts all)" : "")
             """)
     }
 

@@ -40,6 +40,8 @@ public final class LearnerService {
         public var maxFrameBytes = 4 << 20
         /// Actors silent this long are declared dead.
         public var heartbeatTimeout: Double = 5
+        /// Seconds a dead actor stays in the peer table (and in `icrl top`) before it is forgotten.
+        public var forgetDeadAfter: Double = 60
         public var heartbeatIntervalMilliseconds: UInt32 = 500
         public var learnerID: String
         /// Encrypt and authenticate every connection with CURVE, admitting only listed actors.
@@ -126,9 +128,9 @@ public final class LearnerService {
             replay: ReplayBuffer(
                 capacitySteps: shard.replayCapacitySteps, maxTrialSteps: 1 << 16,
                 invariants: TrialInvariants(tokenizer: config.tokenizer, actions: config.model.actions)),
-            heartbeatTimeout: options.heartbeatTimeout, ranks: rank == 0 ? ranks : 1)
+            heartbeatTimeout: options.heartbeatTimeout, forgetDeadAfter: options.forgetDeadAfter, ranks: rank == 0 ? ranks : 1)
         rng = Self.samplingRNG(seed: config.seed, rank: rank, updates: nil)
-        let context = try ZMQContext()
+        let context = try ZMQContext(ioThreads: LearnerIOThreads.count)
         self.context = context
         authenticator = options.curve.map { ZAPAuthenticator(context: context, authorizedKeys: $0.authorizedKeys) }
         if rank > 0 {
@@ -263,6 +265,7 @@ public final class LearnerService {
                 """)
         }
         let publisher = try ZMQSocket(context, .pub)
+        try publisher.setIOThreadAffinity(LearnerIOThreads.bulk)
         try publisher.setOption(ZMQ_SNDHWM, 4)
         try publisher.setLinger(milliseconds: 0)
         try publisher.setTCPKeepalive()

@@ -64,8 +64,9 @@ public final class LearnerState: Sendable {
     /// On rank 0 with more than one, the ingest loop forwards other ranks' trials.
     public let ranks: Int
 
-    public init(replay: ReplayBuffer, heartbeatTimeout: Double, ranks: Int = 1) {
-        var shared = Shared(replay: replay, peers: PeerTable(timeout: heartbeatTimeout))
+    /// - Parameter forgetDeadAfter: seconds a dead actor stays listed (`PeerTable.reapAfter`).
+    public init(replay: ReplayBuffer, heartbeatTimeout: Double, forgetDeadAfter: Double = 60, ranks: Int = 1) {
+        var shared = Shared(replay: replay, peers: PeerTable(timeout: heartbeatTimeout, reapAfter: forgetDeadAfter))
         shared.forwarded = Array(repeating: [], count: max(1, ranks))
         self.shared = Mutex(shared)
         self.ranks = max(1, ranks)

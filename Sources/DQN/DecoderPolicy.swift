@@ -9,10 +9,14 @@ public final class DecoderPolicy: BatchedQPolicy {
     public private(set) var inferenceSeconds: Double = 0
     public private(set) var inferenceCalls = 0
 
-    public init(model: Transformer, sequences: Int) throws {
+    /// - Parameter keep: tokens of history kept when a sequence fills the context and is
+    ///   re-encoded (default: half the context). More keeps more of a long trial in view,
+    ///   at one re-encoding every `contextLength − keep` steps.
+    public init(model: Transformer, sequences: Int, keep: Int? = nil) throws {
         // Re-encoding keeps what the model sees shaped like the windows it was trained on
         // (a multi-block ring cache would carry context from before the window).
-        decoder = try KVCacheDecoder(model: model, sequences: sequences, window: .reencode(keep: model.config.contextLength / 2))
+        decoder = try KVCacheDecoder(
+            model: model, sequences: sequences, window: .reencode(keep: keep ?? model.config.contextLength / 2))
         q = .allocate(capacity: sequences * model.config.actions)
         q.initialize(repeating: 0)
     }

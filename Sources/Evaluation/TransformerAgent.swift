@@ -40,11 +40,14 @@ public struct TransformerAgent: BatchedInContextAgent {
     /// - Parameters:
     ///   - lanes: trials played at once (the harness's batch size).
     ///   - epsilon: probability of a random action at every step (0: greedy).
-    public init(model: Transformer, tokenizer: Tokenizer, lanes: Int, epsilon: Double = 0, warmup: Warmup = .none) throws {
+    ///   - contextKeep: tokens kept when a trial outgrows the context (`DecoderPolicy`'s `keep`).
+    public init(
+        model: Transformer, tokenizer: Tokenizer, lanes: Int, epsilon: Double = 0, warmup: Warmup = .none, contextKeep: Int? = nil
+    ) throws {
         self.tokenizer = tokenizer
         self.epsilon = epsilon
         self.warmup = warmup
-        policy = try DecoderPolicy(model: model, sequences: lanes)
+        policy = try DecoderPolicy(model: model, sequences: lanes, keep: contextKeep)
         features = tokenizer.featureCount
         tokens = [Int32](repeating: 0, count: lanes * tokenizer.featureCount)
     }

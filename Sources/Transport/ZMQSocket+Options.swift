@@ -31,6 +31,15 @@ extension ZMQSocket {
         }.get()
     }
 
+    /// Pins the connections this socket makes or accepts from now on to some of the
+    /// context's I/O threads (bit i: thread i). A latency-sensitive socket on a thread of
+    /// its own does not queue behind a bulk one's bytes. Set before `bind` or `connect`.
+    ///
+    /// The corresponding C function is `zmq_setsockopt` with `ZMQ_AFFINITY`.
+    public func setIOThreadAffinity(_ threads: UInt64) throws(ZMQError) {
+        try setOption(ZMQ_AFFINITY, int64: Int64(bitPattern: threads))
+    }
+
     /// Reads an `int` option.
     ///
     /// The corresponding C function is `zmq_getsockopt`.

@@ -54,6 +54,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Probability of a random action at every step for the model (0: greedy).")
     var epsilon: Double = 0
 
+    @Option(
+        name: .customLong("context-keep"),
+        help: ArgumentHelp(
+            "Tokens of history the model keeps when a trial outgrows its context and is re-encoded (default: half the context). Long trials (slippery ice) lose early episodes from view; more keeps more, at more re-encoding.",
+            valueName: "tokens"))
+    var contextKeep: Int?
+
     @OptionGroup(title: "Planner") var planner: PlannerOptions
 
     @OptionGroup var trials: EvalTrialOptions
@@ -85,7 +92,9 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// The model and its tokenizer from a checkpoint written by the learner.
-    static func loadAgent(path: String, lanes: Int, epsilon: Double, warmup: TransformerAgent.Warmup) throws -> TransformerAgent {
+    static func loadAgent(
+        path: String, lanes: Int, epsilon: Double, warmup: TransformerAgent.Warmup, contextKeep: Int? = nil
+    ) throws -> TransformerAgent {
         let url = URL(fileURLWithPath: path)
         let info = try Checkpoint.info(at: url)
         guard let json = info.extra["run_config"] else {
@@ -93,7 +102,12 @@ struct EvalCommand: ParsableCommand {
         }
         let run = try RunConfig.from(json: json)
         let model = try Checkpoint.loadModel(from: url)
-        return try TransformerAgent(model: model, tokenizer: Tokenizer(config: run.tokenizer), lanes: lanes, epsilon: epsilon, warmup: warmup)
+        if let keep = contextKeep, !(0..<model.config.contextLength).contains(keep) {
+            throw ValidationError("--context-keep \(keep) must be in 0..<\(model.config.contextLength), the context of \(path)")
+        }
+        return try TransformerAgent(
+            model: model, tokenizer: Tokenizer(config: run.tokenizer), lanes: lanes, epsilon: epsilon, warmup: warmup,
+            contextKeep: contextKeep)
     }
 
     func run() throws {
@@ -109,7 +123,8 @@ struct EvalCommand: ParsableCommand {
         }
         for path in checkpoints {
             var agent = try Self.loadAgent(
-                path: path, lanes: harness.batchSize, epsilon: epsilon, warmup: TransformerAgent.Warmup(rawValue: warmup)!)
+                path: path, lanes: harness.batchSize, epsilon: epsilon, warmup: TransformerAgent.Warmup(rawValue: warmup)!,
+                contextKeep: contextKeep)
             do { try agent.checkFits(specs) } catch { throw ValidationError("\(path): \(error)") }
             let name = checkpoints.count == 1 ? "model" : "model:" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             results.append(try harness.run(agentName: name, agent: &agent, trials: specs, trace: trace))

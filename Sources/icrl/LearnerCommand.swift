@@ -51,6 +51,11 @@ struct LearnerCommand: ParsableCommand {
         valueName: "minutes"))
     var keepCheckpointsAt: String?
 
+    @Option(help: ArgumentHelp(
+        "Seconds a dead actor stays listed (in icrl top, as dead) before the learner forgets it and its sequence state. Actors restarted in loops under a scheduler each leave one entry until then.",
+        valueName: "seconds"))
+    var forgetDeadAfter: Double = 60
+
     @Option(help: "Data-parallel ranks compare a checksum of their weights every this many updates; a mismatch stops the job.")
     var rankCheckEvery = 100
 
@@ -89,6 +94,7 @@ struct LearnerCommand: ParsableCommand {
         if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
         if let updates, updates <= 0 { throw ValidationError("--updates must be positive") }
         if rankCheckEvery <= 0 { throw ValidationError("--rank-check-every must be positive") }
+        if !(forgetDeadAfter >= 0) { throw ValidationError("--forget-dead-after must be 0 or more seconds") }
         if keepCheckpointsAt != nil, out == nil { throw ValidationError("--keep-checkpoints-at needs --out, the run folder to keep them in") }
         _ = try Self.minuteList(keepCheckpointsAt)
         if let dataset, !FileManager.default.fileExists(atPath: dataset) {
@@ -146,6 +152,7 @@ struct LearnerCommand: ParsableCommand {
         options.maxUpdates = updates
         options.keptCheckpointMinutes = try Self.minuteList(keepCheckpointsAt)
         options.rankCheckEvery = rankCheckEvery
+        options.forgetDeadAfter = forgetDeadAfter
         options.dataset = dataset.map { URL(fileURLWithPath: $0) }
         options.resume = resume
         options.initCheckpoint = warmStart.checkpoint.map { URL(fileURLWithPath: $0) }

@@ -37,6 +37,8 @@ struct SwarmBench: ParsableCommand {
     @Option(help: "Replay capacity (steps) of the learner the bench starts (best's: 1 M). RSS growth is measured from the first sample with the replay full (or a quarter into the run), so a smaller replay measures leaks, not the replay filling.")
     var replaySteps = 1_000_000
     @Option(help: "Loopback base port of the learners the bench starts (below the ephemeral range: thousands of peer connections take ephemeral ports).") var port = 27100
+    @Option(help: "The started learners' --forget-dead-after: seconds a dead peer stays listed. Shorter than the run, churned peers are forgotten within it, so RSS growth shows what forgetting does not give back.")
+    var forgetDeadAfter: Double = 60
     @Option(help: "Folder for the started learners' runs (default: a temporary one, removed).") var out: String?
     @Flag(help: "Run as a child process of peers until killed (used by --kill-children).") var child = false
     @Option(help: "With --child: the id prefix of its peers.") var idPrefix = "child"
@@ -45,6 +47,7 @@ struct SwarmBench: ParsableCommand {
     func validate() throws {
         guard actors >= 1, environments >= 1, seconds > 0 else { throw ValidationError("--actors, --environments and --seconds must be positive") }
         guard churn >= 0, killChildren >= 0, baselineActors >= 0 else { throw ValidationError("--churn, --kill-children and --baseline-actors cannot be negative") }
+        guard forgetDeadAfter >= 0 else { throw ValidationError("--forget-dead-after must be 0 or more seconds") }
         if child, learner == nil { throw ValidationError("--child needs --learner") }
     }
 
@@ -81,7 +84,9 @@ struct SwarmBench: ParsableCommand {
         if let learner {
             address = learner
         } else {
-            started = try SwarmLearner(preset: preset, replaySteps: replaySteps, port: port, out: folder.appendingPathComponent(name), minutes: seconds / 60 + 2)
+            started = try SwarmLearner(
+                preset: preset, replaySteps: replaySteps, port: port, out: folder.appendingPathComponent(name), minutes: seconds / 60 + 2,
+                forgetDeadAfter: forgetDeadAfter)
             address = "tcp://127.0.0.1:\(port)"
         }
         let endpoints = try Endpoints(base: address)
@@ -132,7 +137,7 @@ struct SwarmLearner {
     let process: Process
     let out: URL
 
-    init(preset: String, replaySteps: Int, port: Int, out: URL, minutes: Double) throws {
+    init(preset: String, replaySteps: Int, port: Int, out: URL, minutes: Double, forgetDeadAfter: Double) throws {
         self.out = out
         guard let named = RunConfig.Preset(rawValue: preset) else {
             throw SwarmRun.Failure(message: "unknown preset \(preset); choose one of \(RunConfig.Preset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -146,7 +151,7 @@ struct SwarmLearner {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["learner", "--bind", "tcp://127.0.0.1:\(port)", "--out", out.path, "--config", configURL.path,
-                             "--minutes", String(minutes)]
+                             "--minutes", String(minutes), "--forget-dead-after", String(forgetDeadAfter)]
         let logPath = out.appendingPathComponent("learner.log").path
         guard FileManager.default.createFile(atPath: logPath, contents: nil), let log = FileHandle(forWritingAtPath: logPath) else {
             throw SwarmRun.Failure(message: "cannot create \(logPath)")
