@@ -42,7 +42,7 @@ public final class ControlService: Sendable {
     public func run(bound: @Sendable (String) -> Void) throws {
         let router = try ZMQSocket(context, .router)
         defer { router.close() }
-        try router.setIOThreadAffinity(LearnerIOThreads.control)
+        try LearnerIOThreads.pin(router, to: LearnerIOThreads.control, in: context)
         try router.setMaxMessageSize(1 << 20)
         try router.setLinger(milliseconds: 500)
         try router.setTCPKeepalive()

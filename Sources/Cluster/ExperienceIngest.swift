@@ -46,7 +46,7 @@ public final class ExperienceIngest: Sendable {
     public func run(bound: @Sendable (String) -> Void) throws {
         let pull = try ZMQSocket(context, .pull)
         defer { pull.close() }
-        try pull.setIOThreadAffinity(LearnerIOThreads.bulk)
+        try LearnerIOThreads.pin(pull, to: LearnerIOThreads.bulk, in: context)
         // libzmq drops a peer that sends a larger frame before we ever see it; the frame
         // never reaches decode, so the validator's size check covers the rest.
         try pull.setMaxMessageSize(Int64(maxFrameBytes))

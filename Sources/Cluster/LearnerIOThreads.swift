@@ -1,3 +1,5 @@
+import Transport
+
 /// How the learner spreads its sockets over libzmq's I/O threads.
 ///
 /// With one I/O thread, every weights broadcast (the frame times the number of subscribers:
@@ -12,4 +14,12 @@ enum LearnerIOThreads {
     static let control: UInt64 = 1 << 0
     /// Weights PUB and experience PULL: the bulk bytes.
     static let bulk: UInt64 = 1 << 1
+
+    /// Pins `socket` to `threads` when `context` runs the learner's I/O threads. A context
+    /// with fewer (a test's, a tool's) leaves it unpinned: an affinity naming no thread the
+    /// context has leaves its connections without an I/O thread, and they never come up.
+    static func pin(_ socket: ZMQSocket, to threads: UInt64, in context: ZMQContext) throws {
+        guard context.ioThreads >= count else { return }
+        try socket.setIOThreadAffinity(threads)
+    }
 }

@@ -265,7 +265,7 @@ public final class LearnerService {
                 """)
         }
         let publisher = try ZMQSocket(context, .pub)
-        try publisher.setIOThreadAffinity(LearnerIOThreads.bulk)
+        try LearnerIOThreads.pin(publisher, to: LearnerIOThreads.bulk, in: context)
         try publisher.setOption(ZMQ_SNDHWM, 4)
         try publisher.setLinger(milliseconds: 0)
         try publisher.setTCPKeepalive()

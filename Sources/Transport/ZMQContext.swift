@@ -7,6 +7,8 @@ import CZeroMQ
 public final class ZMQContext: @unchecked Sendable {
     /// The `void *` libzmq handle.
     public let handle: UnsafeMutableRawPointer
+    /// Background I/O threads it runs (`ZMQSocket.setIOThreadAffinity` bits name them).
+    public let ioThreads: Int32
 
     /// Creates a context with `ioThreads` background I/O threads (one is plenty below ~1 GB/s).
     ///
@@ -14,6 +16,7 @@ public final class ZMQContext: @unchecked Sendable {
     public init(ioThreads: Int32 = 1) throws(ZMQError) {
         guard let handle = zmq_ctx_new() else { throw ZMQError("zmq_ctx_new") }
         self.handle = handle
+        self.ioThreads = max(1, ioThreads)
         if ioThreads != 1 {
             _ = zmq_ctx_set(handle, ZMQ_IO_THREADS, ioThreads)
         }
