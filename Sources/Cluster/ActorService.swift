@@ -128,7 +128,7 @@ public final class ActorService {
         let model = try Transformer(config: config.model, seed: 0)
         try load(firstWeights!, into: model)
         var version = firstWeights!.version
-        let policy = try DecoderPolicy(model: model, sequences: config.rollout.environments)
+        let policy = try DecoderPolicy(model: model, sequences: config.rollout.environments, run: config)
         let tokenizer = Tokenizer(config: config.tokenizer)
         let worker = try RolloutWorker(config: config.rollout, tokenizer: tokenizer, incarnation: incarnation, seed: options.seed)
 

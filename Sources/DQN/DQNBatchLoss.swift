@@ -75,22 +75,23 @@ final class DQNBatchLoss {
     /// imitation mask; clears the statistics.
     ///
     /// - steps: (B, T) the sampled steps, the first `lengths[b]` of each row valid
+    /// - carried: (B) rows `0..<carried[b]` are carried landings, with no target and no label
     /// - teacher: (B, T) the oracle's action sets (`TeacherLabels`), the teacher in every
     ///   window; nil: the action taken is the teacher, in demonstrator windows
-    func prepare(steps: UnsafeBufferPointer<TrialStep>, lengths: [Int], endsTrial: [Bool], demonstrator: [Bool],
+    func prepare(steps: UnsafeBufferPointer<TrialStep>, lengths: [Int], carried: [Int], endsTrial: [Bool], demonstrator: [Bool],
                  rule: DQNTargets, imitating: Bool, teacher labels: UnsafeBufferPointer<UInt8>? = nil) {
         let full = UInt8(truncatingIfNeeded: (1 << actionCount) - 1)
         for b in 0..<batch {
-            let n = lengths[b], row = b * time
+            let n = lengths[b], row = b * time, c = carried[b]
             for t in 0..<time { actions[row + t] = t < n ? Int32(steps[row + t].action) : 0 }
-            rule.fillMask(mask: mask.baseAddress! + row, window: UnsafeBufferPointer(rebasing: steps[row..<(row + n)]),
+            rule.fillMask(mask: mask.baseAddress! + row + c, window: UnsafeBufferPointer(rebasing: steps[(row + c)..<(row + n)]),
                           endsTrial: endsTrial[b])
-            for t in n..<time {
+            for t in Array(0..<c) + Array(n..<time) {
                 mask[row + t] = 0
                 targets[row + t] = 0
             }
             for t in 0..<time {
-                guard imitating, t < n else {
+                guard imitating, t >= c, t < n else {
                     imitationMask[row + t] = 0
                     allowed[row + t] = 0
                     continue
@@ -118,15 +119,17 @@ final class DQNBatchLoss {
     /// block's rows and its sequences' statistics.
     func blockGradient(
         _ seqs: Range<Int>, q: UnsafeBufferPointer<Float>, dQ: UnsafeMutableBufferPointer<Float>,
-        steps: UnsafeBufferPointer<TrialStep>, lengths: [Int], endsTrial: [Bool], rule: DQNTargets,
+        steps: UnsafeBufferPointer<TrialStep>, lengths: [Int], carried: [Int], endsTrial: [Bool], rule: DQNTargets,
         kind: QRegressionLoss.Kind, imitation: (margin: Float, weight: Float)?
     ) {
         let a = actionCount, r0 = seqs.lowerBound * time, rows = r0..<(seqs.upperBound * time)
         for b in seqs {
-            let n = lengths[b], row = b * time, local = row - r0
-            rule.fill(targets: targets.baseAddress! + row, mask: mask.baseAddress! + row,
-                      window: UnsafeBufferPointer(rebasing: steps[row..<(row + n)]),
-                      qOnline: q.baseAddress! + local * a, qTarget: qTarget.baseAddress! + row * a,
+            // Carried landings (rows before c) are not consecutive with the window: targets
+            // come from its consecutive steps alone.
+            let n = lengths[b], row = b * time, local = row - r0, c = carried[b]
+            rule.fill(targets: targets.baseAddress! + row + c, mask: mask.baseAddress! + row + c,
+                      window: UnsafeBufferPointer(rebasing: steps[(row + c)..<(row + n)]),
+                      qOnline: q.baseAddress! + (local + c) * a, qTarget: qTarget.baseAddress! + (row + c) * a,
                       actions: a, endsTrial: endsTrial[b])
             for t in 0..<n where mask[row + t] != 0 {
                 qSums[b] += Double(q[(local + t) * a + Int(actions[row + t])])

@@ -65,6 +65,16 @@ public struct DQNConfig: Codable, Hashable, Sendable {
     /// charges a route to a known goal per cell never stood on. 0: the belief-greedy oracle,
     /// which takes any shortest route through unknown ice.
     public var teacherUnknownStepCost = 0
+    /// Landing tokens carried into a window from before its start, at most (0: none). A
+    /// landing token opens an episode after one that fell in a hole or reached the goal, and
+    /// is the only token that says where that cell is (`Tokenizer.showsLanding`). Slippery
+    /// trials outgrow the context, so a window of consecutive steps forgets holes the trial
+    /// met early. With this set, a window sampled from inside a trial starts with the newest
+    /// landings from before it (no loss on them; the teacher knows those on the window's map;
+    /// an earlier map's may come too, since the model is not told of map changes), and the
+    /// model's decoder keeps such tokens in view when it re-encodes, at most this many
+    /// (`KVCacheDecoder.salientToken`), so acting and training see the same kind of context.
+    public var carriedLandings = 0
 
     public init() {}
 
@@ -98,6 +108,7 @@ public struct DQNConfig: Codable, Hashable, Sendable {
         imitationBehaviours = try value(.imitationBehaviours, d.imitationBehaviours)
         teacherRelabel = try value(.teacherRelabel, false)
         teacherUnknownStepCost = try value(.teacherUnknownStepCost, 0)
+        carriedLandings = try value(.carriedLandings, 0)
     }
 
     var lossKind: QRegressionLoss.Kind {

@@ -59,6 +59,14 @@ public final class DQNLearner {
     var demonstrator: [Bool]
     /// (B) the step before each window (nil at a trial's start), for teacher labels
     var previousSteps: [TrialStep?]
+    /// (B) landing tokens carried in front of each window (`DQNConfig.carriedLandings`):
+    /// rows `0..<carried[b]` of a window are they, its consecutive steps follow
+    var carried: [Int]
+    /// (B, carriedLandings) the terminal step before each carried landing: the hole or goal
+    /// it shows, for its token and the teacher
+    var carriedEnds: [TrialStep]
+    /// (B) how many of the carried landings (the newest) are on the window's map
+    var carriedOnMap: [Int]
     /// (B, T) teacher labels (`TeacherLabels`) when relabelling
     var teacherLabels: [UInt8]
     /// Sums buffers over the ranks of a data-parallel learner (nil: one process). With it,
@@ -88,6 +96,9 @@ public final class DQNLearner {
         endsTrial = [Bool](repeating: false, count: batch)
         demonstrator = [Bool](repeating: false, count: batch)
         previousSteps = [TrialStep?](repeating: nil, count: batch)
+        carried = [Int](repeating: 0, count: batch)
+        carriedOnMap = [Int](repeating: 0, count: batch)
+        carriedEnds = [TrialStep](repeating: steps[0], count: batch * config.carriedLandings)
         teacherLabels = [UInt8](repeating: 0, count: config.teacherRelabel ? batch * time : 0)
         demonstratorValues = Set(config.imitationBehaviours.map(\.wireValue))
         loss = DQNBatchLoss(batch: batch, time: time, actionCount: model.actions)
@@ -108,15 +119,26 @@ public final class DQNLearner {
             else { return false }
             attemptsLeft -= 1
             let trial = replay.trials[window.trial]
-            lengths[b] = window.count
-            endsTrial[b] = trial.done && window.start + window.count == trial.steps.count
+            let landings = config.carriedLandings > 0
+                ? Self.landingsBefore(window.start, in: trial.steps, atMost: config.carriedLandings) : []
+            let c = landings.count, count = min(window.count, time - c)
+            carried[b] = c
+            // The teacher knows only the carried ends on the window's own map.
+            let mapBegins = c > 0 ? Self.mapStart(of: window.start, in: trial.steps) : 0
+            carriedOnMap[b] = landings.filter { $0 - 1 >= mapBegins }.count
+            lengths[b] = c + count
+            endsTrial[b] = trial.done && window.start + count == trial.steps.count
             demonstrator[b] = demonstratorValues.contains(trial.behaviour)
             var previous = window.start > 0 ? trial.steps[window.start - 1] : nil
             trial.steps.withUnsafeBufferPointer { all in
-                for t in 0..<window.count { steps[b * time + t] = all[window.start + t] }
+                for (i, j) in landings.enumerated() {
+                    steps[b * time + i] = all[j]
+                    carriedEnds[b * config.carriedLandings + i] = all[j - 1]
+                }
+                for t in 0..<count { steps[b * time + c + t] = all[window.start + t] }
             }
             steps.withUnsafeMutableBufferPointer { all in
-                let copy = UnsafeMutableBufferPointer(rebasing: all[(b * time)..<(b * time + window.count)])
+                let copy = UnsafeMutableBufferPointer(rebasing: all[(b * time + c)..<(b * time + c + count)])
                 if config.episodeShuffleFraction > 0, Double.random(in: 0..<1, using: &rng) < config.episodeShuffleFraction {
                     EpisodeShuffle.shuffle(copy, using: &rng)
                 }
@@ -125,9 +147,15 @@ public final class DQNLearner {
                 }
                 tokens.withUnsafeMutableBufferPointer { out in
                     let base = out.baseAddress! + b * time * features
-                    tokenizer.encode(into: base, window: UnsafeBufferPointer(copy), previous: previous)
+                    for i in 0..<c {
+                        let step = all[b * time + i]
+                        tokenizer.encode(
+                            into: base + i * features, observation: Int(step.observation), cols: Int(step.cols),
+                            placement: step.placement, previous: carriedEnds[b * config.carriedLandings + i], startsEpisode: true)
+                    }
+                    tokenizer.encode(into: base + c * features, window: UnsafeBufferPointer(copy), previous: previous)
                     // Padding repeats valid indices (zeros); the mask keeps it out of the loss.
-                    (base + window.count * features).update(repeating: 0, count: (time - window.count) * features)
+                    (base + (c + count) * features).update(repeating: 0, count: (time - c - count) * features)
                 }
             }
             previousSteps[b] = previous
@@ -143,7 +171,7 @@ public final class DQNLearner {
     /// network's forward pass, loss and backward pass block by block
     /// (`Transformer.trainingPass`), then AdamW and the target update.
     public func trainOnSampledBatch() -> UpdateStats {
-        let time = self.time, batch = self.batch, lengths = self.lengths, endsTrial = self.endsTrial
+        let time = self.time, batch = self.batch, lengths = self.lengths, endsTrial = self.endsTrial, carried = self.carried
         let clock = ContinuousClock()
         let t0 = clock.now
         tokens.withUnsafeBufferPointer { target.predict(tokens: $0, batch: batch, time: time, into: loss.qTarget) }
@@ -155,10 +183,13 @@ public final class DQNLearner {
             steps.withUnsafeBufferPointer { s in
                 teacherLabels.withUnsafeMutableBufferPointer { labels in
                     for b in 0..<batch {
-                        TeacherLabels.label(labels.baseAddress! + b * time,
-                                            window: UnsafeBufferPointer(rebasing: s[(b * time)..<(b * time + lengths[b])]),
-                                            previous: previousSteps[b], unknownStepCost: config.teacherUnknownStepCost,
-                                            dynamics: teacherDynamics)
+                        let c = carried[b], m = config.carriedLandings, onMap = carriedOnMap[b]
+                        (labels.baseAddress! + b * time).update(repeating: 0, count: c)
+                        TeacherLabels.label(labels.baseAddress! + b * time + c,
+                                            window: UnsafeBufferPointer(rebasing: s[(b * time + c)..<(b * time + lengths[b])]),
+                                            previous: previousSteps[b],
+                                            knownEnds: carriedEnds[(b * m + c - onMap)..<(b * m + c)],
+                                            unknownStepCost: config.teacherUnknownStepCost, dynamics: teacherDynamics)
                     }
                 }
             }
@@ -167,7 +198,7 @@ public final class DQNLearner {
         let imitation = imitating ? (margin: config.imitationMargin, weight: config.imitationWeight) : nil
         steps.withUnsafeBufferPointer { s in
             teacherLabels.withUnsafeBufferPointer { labels in
-                loss.prepare(steps: s, lengths: lengths, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule,
+                loss.prepare(steps: s, lengths: lengths, carried: carried, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule,
                              imitating: imitating, teacher: config.teacherRelabel ? labels : nil)
             }
             if let reducer {
@@ -177,7 +208,7 @@ public final class DQNLearner {
             }
             tokens.withUnsafeBufferPointer { tk in
                 _ = online.trainingPass(tokens: tk, batch: batch, time: time) { seqs, q, dQ in
-                    loss.blockGradient(seqs, q: q, dQ: dQ, steps: s, lengths: lengths, endsTrial: endsTrial, rule: rule,
+                    loss.blockGradient(seqs, q: q, dQ: dQ, steps: s, lengths: lengths, carried: carried, endsTrial: endsTrial, rule: rule,
                                        kind: kind, imitation: imitation)
                 }
             }
@@ -218,5 +249,26 @@ public final class DQNLearner {
             imitationLoss: imitationLoss, demonstratorFraction: demonstratorShare,
             timings: UpdateTimings(target: seconds(t1 - t0), forwardBackward: seconds(t2 - t1), optimizer: seconds(t3 - reduced),
                                    allreduce: seconds(reduced - t2)))
+    }
+
+    /// The newest landings from before `start`, oldest first, at most `limit`: indices `j`
+    /// of `steps` where an episode begins after one that terminated (`steps[j − 1]`, the
+    /// hole or goal that token shows). They may come from an earlier map of the trial: the
+    /// model is not told when a map changes, and the decoder that acts carries them too.
+    static func landingsBefore(_ start: Int, in steps: [TrialStep], atMost limit: Int) -> [Int] {
+        var found: [Int] = []
+        var j = min(start, steps.count) - 1
+        while j >= 1, found.count < limit {
+            if steps[j - 1].terminated { found.append(j) }
+            j -= 1
+        }
+        return found.reversed()
+    }
+
+    /// The first step of the map that step `index` is on.
+    static func mapStart(of index: Int, in steps: [TrialStep]) -> Int {
+        var j = index
+        while j > 0, steps[j].flags & TrialStep.mapStartBit == 0 { j -= 1 }
+        return j
     }
 }

@@ -12,13 +12,32 @@ public final class DecoderPolicy: BatchedQPolicy {
     /// - Parameter keep: tokens of history kept when a sequence fills the context and is
     ///   re-encoded (default: half the context). More keeps more of a long trial in view,
     ///   at one re-encoding every `contextLength − keep` steps.
-    public init(model: Transformer, sequences: Int, keep: Int? = nil) throws {
+    /// - Parameter carry: tokens a re-encoding keeps in view although older than the last
+    ///   `keep` (`KVCacheDecoder.salientToken`), and at most how many; nil keeps only the
+    ///   most recent.
+    public init(model: Transformer, sequences: Int, keep: Int? = nil,
+                carry: (salient: @Sendable (UnsafePointer<Int32>) -> Bool, limit: Int)? = nil) throws {
         // Re-encoding keeps what the model sees shaped like the windows it was trained on
         // (a multi-block ring cache would carry context from before the window).
         decoder = try KVCacheDecoder(
             model: model, sequences: sequences, window: .reencode(keep: keep ?? model.config.contextLength / 2))
+        decoder.salientToken = carry?.salient
+        decoder.salientLimit = carry?.limit ?? Int.max
         q = .allocate(capacity: sequences * model.config.actions)
         q.initialize(repeating: 0)
+    }
+
+    /// A policy that acts as a run's learner trains: with `dqn.carriedLandings`, it keeps
+    /// older landing tokens in view when it re-encodes, as the training windows carry them.
+    public convenience init(model: Transformer, sequences: Int, run: RunConfig) throws {
+        let carry = run.dqn.carriedLandings > 0
+            ? (salient: DecoderPolicy.landings(Tokenizer(config: run.tokenizer)), limit: run.dqn.carriedLandings) : nil
+        try self.init(model: model, sequences: sequences, carry: carry)
+    }
+
+    /// The tokens `KVCacheDecoder.salientToken` carries for landings (`Tokenizer.showsLanding`).
+    public static func landings(_ tokenizer: Tokenizer) -> @Sendable (UnsafePointer<Int32>) -> Bool {
+        { token in tokenizer.showsLanding(token) }
     }
 
     deinit { q.deallocate() }

@@ -58,6 +58,15 @@ public struct RunConfig: Codable, Hashable, Sendable {
         guard dqn.windowLength >= 1, dqn.windowLength <= model.contextLength else {
             throw ConfigError(message: "dqn.windowLength \(dqn.windowLength) must be in 1...model.contextLength (\(model.contextLength))")
         }
+        guard dqn.carriedLandings >= 0, dqn.carriedLandings <= dqn.windowLength / 2 else {
+            throw ConfigError(message: "dqn.carriedLandings \(dqn.carriedLandings) must be in 0...windowLength / 2 (\(dqn.windowLength / 2)): a window keeps at least half its tokens consecutive")
+        }
+        guard dqn.carriedLandings == 0 || tokenizer.landingsOnlyOnTermination else {
+            throw ConfigError(message: "dqn.carriedLandings needs tokenizer.landingsOnlyOnTermination: with it off, a timeout's next token shows a landing too, and the decoder would carry those")
+        }
+        guard dqn.carriedLandings == 0 || (!dqn.augmentsSymmetries && dqn.episodeShuffleFraction == 0) else {
+            throw ConfigError(message: "dqn.carriedLandings works on windows as stored: turn off dqn.augmentsSymmetries and set dqn.episodeShuffleFraction to 0, or set carriedLandings to 0")
+        }
         guard dqn.batchSize >= 1 else { throw ConfigError(message: "dqn.batchSize must be at least 1") }
         guard (0...1_000).contains(dqn.teacherUnknownStepCost), (0...1_000).contains(rollout.oracleUnknownStepCost) else {
             throw ConfigError(message: "dqn.teacherUnknownStepCost and rollout.oracleUnknownStepCost count steps: 0...1000 (0: belief-greedy, 3: the cautious oracle)")

@@ -14,12 +14,21 @@ public enum TeacherLabels {
     /// - labels: (T) out
     /// - window: (T) consecutive steps of one trial
     /// - previous: the step before the window, nil when the window opens the trial
+    /// - knownEnds: terminal steps from earlier in the trial that the window's carried
+    ///   landing tokens show (`DQNConfig.carriedLandings`): the teacher knows those cells too
     /// - unknownStepCost: the teacher's caution (`OracleAgent.unknownStepCost`)
     public static func label(_ labels: UnsafeMutablePointer<UInt8>, window: UnsafeBufferPointer<TrialStep>, previous: TrialStep?,
-                             unknownStepCost: Int = 0, dynamics: EnvConfig = .paper) {
+                             knownEnds: ArraySlice<TrialStep> = [], unknownStepCost: Int = 0, dynamics: EnvConfig = .paper) {
         guard let first = window.first else { return }
         var oracle = OracleAgent(unknownStepCost: unknownStepCost)
         begin(&oracle, on: first, dynamics: dynamics)
+        // Only where the episode ended: the landing token shows that cell, not the route.
+        for end in knownEnds {
+            oracle.observe(Transition(
+                observation: Int(end.nextObservation), action: Int(end.action), reward: Double(end.reward),
+                nextObservation: Int(end.nextObservation), terminated: true, truncated: false))
+            oracle.endEpisode()
+        }
         // What the first token shows of the step before it: where it ended (a hole, a goal or
         // a safe cell) is in the token's features, so the oracle may know it too.
         if let previous, previous.rows == first.rows, previous.cols == first.cols, first.flags & TrialStep.mapStartBit == 0 {

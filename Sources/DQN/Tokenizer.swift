@@ -32,6 +32,12 @@ public struct Tokenizer: Sendable {
         }
     }
 
+    /// Whether `token` (its `featureCount` features) opens an episode after one that ended in
+    /// a hole or on a goal: the only tokens that say where holes and goals are.
+    public func showsLanding(_ token: UnsafePointer<Int32>) -> Bool {
+        token[config.observation == .rowColumn ? 5 : 4] != 0
+    }
+
     /// Whether every feature of `tokens` (`(T, K)`, `K = featureCount`) indexes its embedding table.
     public func inVocabulary(_ tokens: UnsafeBufferPointer<Int32>) -> Bool {
         let vocabularies = self.vocabularies.map(Int32.init)

@@ -41,13 +41,18 @@ public struct TransformerAgent: BatchedInContextAgent {
     ///   - lanes: trials played at once (the harness's batch size).
     ///   - epsilon: probability of a random action at every step (0: greedy).
     ///   - contextKeep: tokens kept when a trial outgrows the context (`DecoderPolicy`'s `keep`).
+    ///   - carriedLandings: a re-encoding also keeps at most this many older tokens that show
+    ///     where an episode ended in a hole or on a goal (`Tokenizer.showsLanding`; the
+    ///     decoder clamps it to half of what it keeps); 0: none.
     public init(
-        model: Transformer, tokenizer: Tokenizer, lanes: Int, epsilon: Double = 0, warmup: Warmup = .none, contextKeep: Int? = nil
+        model: Transformer, tokenizer: Tokenizer, lanes: Int, epsilon: Double = 0, warmup: Warmup = .none, contextKeep: Int? = nil,
+        carriedLandings: Int = 0
     ) throws {
         self.tokenizer = tokenizer
         self.epsilon = epsilon
         self.warmup = warmup
-        policy = try DecoderPolicy(model: model, sequences: lanes, keep: contextKeep)
+        let carry = carriedLandings > 0 ? (salient: DecoderPolicy.landings(tokenizer), limit: carriedLandings) : nil
+        policy = try DecoderPolicy(model: model, sequences: lanes, keep: contextKeep, carry: carry)
         features = tokenizer.featureCount
         tokens = [Int32](repeating: 0, count: lanes * tokenizer.featureCount)
     }

@@ -63,7 +63,7 @@ struct CollectCommand: ParsableCommand {
             guard transformer.config.fingerprint == config.model.fingerprint else {
                 throw ValidationError("\(checkpoint) holds another model than the run config; pass that run's --config")
             }
-            policy = try DecoderPolicy(model: transformer, sequences: config.rollout.environments)
+            policy = try DecoderPolicy(model: transformer, sequences: config.rollout.environments, run: config)
         }
         let incarnation = UInt64.random(in: 1...UInt64.max)
         let worker = try RolloutWorker(config: config.rollout, tokenizer: tokenizer, incarnation: incarnation, seed: config.seed)

@@ -61,6 +61,23 @@ struct EvalCommand: ParsableCommand {
             valueName: "tokens"))
     var contextKeep: Int?
 
+    @Flag(
+        name: .customLong("carry-landings"),
+        help: "When a trial outgrows the model's context, keep in view the older tokens that show where an episode fell in a hole or reached the goal (at most half the kept tokens), not only the most recent. On by default for models trained so (dqn.carriedLandings).")
+    var carryLandings = false
+
+    @Option(
+        name: .customLong("agent-memory"),
+        help: ArgumentHelp(
+            "Hold the --agent agents to the trial's last N steps, as a model's context holds it (default: the whole trial). Each decision replays the N steps, so this is slow; for measuring how much of a ceiling is memory.",
+            valueName: "steps"))
+    var agentMemory: Int?
+
+    @Flag(
+        name: .customLong("agent-memory-ends"),
+        help: "With --agent-memory: also remember every step that fell in a hole or reached the goal, however old (what --carry-landings keeps in a model's view).")
+    var agentMemoryEnds = false
+
     @OptionGroup(title: "Planner") var planner: PlannerOptions
 
     @OptionGroup var trials: EvalTrialOptions
@@ -93,7 +110,8 @@ struct EvalCommand: ParsableCommand {
 
     /// The model and its tokenizer from a checkpoint written by the learner.
     static func loadAgent(
-        path: String, lanes: Int, epsilon: Double, warmup: TransformerAgent.Warmup, contextKeep: Int? = nil
+        path: String, lanes: Int, epsilon: Double, warmup: TransformerAgent.Warmup, contextKeep: Int? = nil,
+        carryLandings: Bool = false
     ) throws -> TransformerAgent {
         let url = URL(fileURLWithPath: path)
         let info = try Checkpoint.info(at: url)
@@ -107,24 +125,34 @@ struct EvalCommand: ParsableCommand {
         }
         return try TransformerAgent(
             model: model, tokenizer: Tokenizer(config: run.tokenizer), lanes: lanes, epsilon: epsilon, warmup: warmup,
-            contextKeep: contextKeep)
+            contextKeep: contextKeep,
+            carriedLandings: run.dqn.carriedLandings > 0 ? run.dqn.carriedLandings : (carryLandings ? Int.max : 0))
     }
 
     func run() throws {
+        if let steps = agentMemory, steps < 1 {
+            throw ValidationError("--agent-memory counts steps: 1 or more (leave it out to remember whole trials)")
+        }
+        if agentMemoryEnds, agentMemory == nil {
+            throw ValidationError("--agent-memory-ends needs --agent-memory N (the recent steps remembered beside the ends)")
+        }
         let specs = try trials.trialSpecs()
         let harness = trials.harness()
         let trace = try output.traceWriter()
         var results: [EvaluationResult] = []
         for kind in try classicalAgents() {
             // Only known-map reads `revealedMap`; see ClassicalAgentKind.seesMap.
-            results.append(try harness.run(agentName: kind.rawValue, trials: specs, trace: trace) { setup in
-                kind.makeAgent(revealing: setup.revealedMap, prior: trials.mapSuite.generator, planner: planner.settings)
+            let name = agentMemory.map { "\(kind.rawValue)@\($0)\(agentMemoryEnds ? "+ends" : "")" } ?? kind.rawValue
+            results.append(try harness.run(agentName: name, trials: specs, trace: trace) { [agentMemory, agentMemoryEnds, planner] setup in
+                let make = { kind.makeAgent(revealing: setup.revealedMap, prior: trials.mapSuite.generator, planner: planner.settings) }
+                guard let steps = agentMemory else { return make() }
+                return AnyInContextAgent(RecentMemoryAgent(steps: steps, keepsEnds: agentMemoryEnds, makeBase: make))
             })
         }
         for path in checkpoints {
             var agent = try Self.loadAgent(
                 path: path, lanes: harness.batchSize, epsilon: epsilon, warmup: TransformerAgent.Warmup(rawValue: warmup)!,
-                contextKeep: contextKeep)
+                contextKeep: contextKeep, carryLandings: carryLandings)
             do { try agent.checkFits(specs) } catch { throw ValidationError("\(path): \(error)") }
             let name = checkpoints.count == 1 ? "model" : "model:" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             results.append(try harness.run(agentName: name, agent: &agent, trials: specs, trace: trace))

@@ -36,6 +36,10 @@ struct QTraceCommand: ParsableCommand {
     @Option(help: "Random seed of maps, episodes and exploration; also the trials' incarnation.")
     var seed: UInt64 = 1
 
+    @Flag(name: .customLong("carry-landings"),
+          help: "Decode as a run with dqn.carriedLandings does: re-encodings keep older landing tokens in view, at most a quarter of the context (on, with the config's number, when the checkpoint's config sets it).")
+    var carryLandings = false
+
     @Option(help: "Output file (JSON Lines).")
     var out: String
 
@@ -60,9 +64,10 @@ struct QTraceCommand: ParsableCommand {
         config.qlearningWeight = 0
         config.oracleWeight = 0
         config.exploringStartFraction = 0
-        let run = try RunConfig.from(json: json)
+        var run = try RunConfig.from(json: json)
+        if carryLandings, run.dqn.carriedLandings == 0 { run.dqn.carriedLandings = run.model.contextLength / 4 }
         let model = try Checkpoint.loadModel(from: url)
-        let policy = RecordingPolicy(try DecoderPolicy(model: model, sequences: environments), features: run.model.featureCount)
+        let policy = RecordingPolicy(try DecoderPolicy(model: model, sequences: environments, run: run), features: run.model.featureCount)
         let incarnation = seed | 1
         let worker = try RolloutWorker(config: config, tokenizer: Tokenizer(config: run.tokenizer), incarnation: incarnation, seed: seed)
         guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {

@@ -65,13 +65,14 @@ struct DQNBatchLossTests {
         // Blocks of 3, 3 and 1 sequences, the last first: order must not matter.
         var dQ = [Float](repeating: .nan, count: batch * time * a)
         steps.withUnsafeBufferPointer { s in
-            loss.prepare(steps: s, lengths: lengths, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule, imitating: true)
+            let none = [Int](repeating: 0, count: batch)
+            loss.prepare(steps: s, lengths: lengths, carried: none, endsTrial: endsTrial, demonstrator: demonstrator, rule: rule, imitating: true)
             for seqs in [6..<7, 0..<3, 3..<6] {
                 let rows = (seqs.lowerBound * time * a)..<(seqs.upperBound * time * a)
                 q.withUnsafeBufferPointer { qp in
                     dQ.withUnsafeMutableBufferPointer { d in
                         loss.blockGradient(seqs, q: UnsafeBufferPointer(rebasing: qp[rows]), dQ: UnsafeMutableBufferPointer(rebasing: d[rows]),
-                                           steps: s, lengths: lengths, endsTrial: endsTrial, rule: rule, kind: .huber(delta: 1),
+                                           steps: s, lengths: lengths, carried: none, endsTrial: endsTrial, rule: rule, kind: .huber(delta: 1),
                                            imitation: (margin: 0.5, weight: 0.3))
                     }
                 }

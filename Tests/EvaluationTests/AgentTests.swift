@@ -113,3 +113,30 @@ struct AgentTests {
 func permille(_ value: Double) -> String {
     String(Int((value * 1000).rounded()))
 }
+
+/// The oracle held to a model's memory (`icrl eval --agent-memory`).
+@Suite("Recent-memory agent")
+struct RecentMemoryAgentTests {
+    static let slippery = EnvConfig(slippery: true)
+    static let trials = TrialSpec.suite(.inDistribution, count: 16, seed: 2)
+
+    func evaluate(memory: Int?, keepsEnds: Bool = false) throws -> EvaluationResult {
+        let harness = EvaluationHarness(episodesPerTrial: 20, config: Self.slippery, seed: 5)
+        return try harness.run(agentName: "oracle", trials: Self.trials) { _ in
+            let make = { AnyInContextAgent(OracleAgent()) }
+            guard let memory else { return make() }
+            return AnyInContextAgent(RecentMemoryAgent(steps: memory, keepsEnds: keepsEnds, makeBase: make))
+        }
+    }
+
+    @Test("remembering more than a trial holds plays exactly as the oracle; 40 steps forget holes; keeping the ends gives them back")
+    func memory() throws {
+        let full = try evaluate(memory: nil)
+        #expect(try evaluate(memory: 2_000).successes == full.successes)
+        let short = try evaluate(memory: 40)
+        let ends = try evaluate(memory: 40, keepsEnds: true)
+        print("slippery oracle: full \(full.meanSuccess), 40 steps \(short.meanSuccess), 40 steps + ends \(ends.meanSuccess)")
+        #expect(short.meanSuccess < full.meanSuccess - 0.05)
+        #expect(ends.meanSuccess > short.meanSuccess + 0.05)
+    }
+}

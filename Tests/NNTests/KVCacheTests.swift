@@ -200,6 +200,41 @@ struct KVCacheTests {
         #expect(worst < 1e-4)
     }
 
+    @Test("re-encoding carries salient tokens past the window, and still equals the full forward pass over what it keeps")
+    func reencodeCarriesSalientTokens() throws {
+        let config = smallConfig(positional: .learned, context: 8)
+        let model = try Transformer(config: config, seed: 71, pool: WorkerPool(threads: 2))
+        randomizeParameters(model, seed: 72)
+        let keep = 4, k = config.featureCount, capacity = 8
+        let salient: @Sendable (UnsafePointer<Int32>) -> Bool = { $0[0] % 3 == 0 }
+        let decoder = try KVCacheDecoder(model: model, sequences: 2, window: .reencode(keep: keep))
+        decoder.salientToken = salient
+        var random = TestRandom(73)
+        var windows = [[[Int32]]](repeating: [], count: 2)
+        var worst: Float = 0, carriedAtLeastOnce = false
+        for _ in 0..<60 {
+            let tokens = random.tokens(2, config: config)
+            let q = decoder.step(tokens: tokens)
+            for i in 0..<2 {
+                if windows[i].count == capacity {
+                    // The smallest s for which the dropped part holds s salient tokens (capped
+                    // at keep / 2): those s, newest, then the last keep − s tokens.
+                    let window = windows[i]
+                    let s = (0...(keep / 2)).first { s in
+                        min(keep / 2, window[0..<(capacity - (keep - s))].filter { $0[0] % 3 == 0 }.count) == s
+                    }!
+                    let carried = window[0..<(capacity - (keep - s))].filter { $0[0] % 3 == 0 }.suffix(s)
+                    if s > 0 { carriedAtLeastOnce = true }
+                    windows[i] = Array(carried) + Array(window.suffix(keep - s))
+                }
+                windows[i].append(Array(tokens[(i * k)..<(i * k + k)]))
+                worst = max(worst, maxAbsDiff(Array(q[(i * 4)..<(i * 4 + 4)]), lastQ(model, windows[i].flatMap { $0 })))
+            }
+        }
+        #expect(carriedAtLeastOnce)
+        #expect(worst < 1e-4)
+    }
+
     @Test("prefill equals stepping token by token")
     func prefill() throws {
         let config = smallConfig(context: 16)

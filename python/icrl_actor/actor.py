@@ -176,7 +176,9 @@ class Actor:
         tokenizer = Tokenizer(run_config["tokenizer"])
         rollout_config = run_config["rollout"]
         rollout = Rollout(rollout_config, tokenizer, self.incarnation, self.seed, self.environments)
-        decoder = Decoder(model, rollout.n)
+        carried = int(run_config.get("dqn", {}).get("carriedLandings", 0))
+        decoder = Decoder(model, rollout.n, salient=tokenizer.shows_landing if carried > 0 else None,
+                          salient_limit=carried if carried > 0 else None)
         version = first.version
         log.info("model: d %d, %d layers, context %d; %d environments; fingerprint %016x, weights v%d",
                  model.d, model.layers, model.context, rollout.n, fingerprint, version)

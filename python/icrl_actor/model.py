@@ -189,11 +189,17 @@ class Decoder:
     i and returns the Q-values (N, A) of those tokens (rows of inactive sequences are 0).
     """
 
-    def __init__(self, model, sequences):
+    def __init__(self, model, sequences, salient=None, salient_limit=None):
+        """``salient``: tokens (L, K) -> bool (L,), the tokens a re-encoding carries past the
+        window, at most ``salient_limit`` of them (clamped to half of what it keeps): with the
+        run's ``dqn.carriedLandings``, ``Tokenizer.shows_landing`` and that number, as Swift's
+        ``KVCacheDecoder.salientToken`` and ``salientLimit``. None keeps only the most recent."""
         self.model = model
         self.n = sequences
         self.capacity = model.context
         self.keep = model.context // 2
+        self.salient = salient
+        self.salient_limit = salient_limit
         shape = (sequences, model.heads, self.capacity, model.head_size)
         self.keys = [np.zeros(shape, dtype=model.dtype) for _ in range(model.layers)]
         self.values = [np.zeros(shape, dtype=model.dtype) for _ in range(model.layers)]
@@ -208,18 +214,37 @@ class Decoder:
     def reset_all(self):
         self.lengths[:] = 0
 
-    def _prefill(self, rows, length_of):
-        """Re-encodes sequences ``rows``, each from its own last ``length_of(i)`` tokens."""
+    def _kept(self, i, keep):
+        """History positions a re-encoding of sequence i keeps, oldest first: the last
+        ``keep``, or with ``salient`` the salient ones it would drop (at most
+        ``min(salient_limit, keep // 2)``, the newest) and the last ``keep - carried``. Carrying shortens the recent part, which can
+        drop more salient tokens: iterate to the fixed point."""
+        length = int(self.lengths[i])
+        if self.salient is None or keep >= length:
+            return np.arange(length - keep, length)
+        flags = np.asarray(self.salient(self.history[i, :length]))
+        limit = keep // 2 if self.salient_limit is None else min(self.salient_limit, keep // 2)
+        recent = keep
+        while True:
+            found = np.flatnonzero(flags[:length - recent])
+            found = found[found.size - min(found.size, limit):]
+            if keep - found.size == recent:
+                break
+            recent = keep - found.size
+        return np.concatenate([found, np.arange(length - recent, length)])
+
+    def _prefill(self, rows, kept_of):
+        """Re-encodes sequences ``rows``, each from its history positions ``kept_of(i)``."""
         m = self.model
         by_length = {}
         for i in rows:
-            by_length.setdefault(int(length_of(i)), []).append(i)
-        for length, group in by_length.items():
+            kept = kept_of(i)
+            by_length.setdefault(len(kept), []).append((i, kept))
+        for length, members in by_length.items():
             if length == 0:
                 continue
-            group = np.array(group)
-            old = self.lengths[group]
-            index = (old - length)[:, None] + np.arange(length)[None, :]
+            group = np.array([i for i, _ in members])
+            index = np.stack([kept for _, kept in members])
             tokens = self.history[group[:, None], index]  # (G, L, K)
             shape = (len(group), m.heads, length, m.head_size)
             keys = [np.empty(shape, dtype=m.dtype) for _ in range(m.layers)]
@@ -234,7 +259,7 @@ class Decoder:
     def refresh_all(self):
         """Re-encodes every sequence's window with the current weights (after new weights)."""
         rows = [i for i in range(self.n) if self.lengths[i] > 0]
-        self._prefill(rows, lambda i: self.lengths[i])
+        self._prefill(rows, lambda i: np.arange(int(self.lengths[i])))
 
     def step(self, tokens, active=None):
         m = self.model
@@ -244,7 +269,7 @@ class Decoder:
             return q_out
         full = rows[self.lengths[rows] == self.capacity]
         if full.size:
-            self._prefill(full, lambda i: self.keep)
+            self._prefill(full, lambda i: self._kept(i, self.keep))
             self.reencodes += int(full.size)
         tok = np.asarray(tokens)[rows]
         pos = self.lengths[rows]

@@ -13,6 +13,8 @@ cell's canvas coordinates + 1.
 """
 from dataclasses import dataclass
 
+import numpy as np
+
 MASK64 = (1 << 64) - 1
 
 TERMINATED = 1 << 0
@@ -62,6 +64,11 @@ class Tokenizer:
     @property
     def feature_count(self):
         return 7 if self.observation == "row-column" else 5
+
+    def shows_landing(self, tokens):
+        """Whether each token of ``tokens`` (..., K) opens an episode after one that fell in a
+        hole or reached the goal: the tokens that say where those cells are."""
+        return np.asarray(tokens)[..., 5 if self.observation == "row-column" else 4] != 0
 
     @property
     def vocabularies(self):

@@ -37,18 +37,21 @@ def swift_binary(test):
 _fixture = {}
 
 
-def qtrace(test):
-    """The trials of ``icrl qtrace`` on the shipped model (written once per test run)."""
-    if "trials" not in _fixture:
+def qtrace(test, carry_landings=False):
+    """The trials of ``icrl qtrace`` on the shipped model (written once per test run), decoded
+    as a run with ``dqn.carriedLandings`` decodes them when ``carry_landings``."""
+    key = "carrying" if carry_landings else "trials"
+    if key not in _fixture:
         binary = swift_binary(test)
         folder = tempfile.mkdtemp(prefix="icrl-qtrace-")
         out = os.path.join(folder, "q.jsonl")
         trials = os.environ.get("ICRL_QTRACE_TRIALS", "100")
-        subprocess.run([binary, "qtrace", "--checkpoint", CHECKPOINT, "--trials", trials, "--out", out],
+        subprocess.run([binary, "qtrace", "--checkpoint", CHECKPOINT, "--trials", trials, "--out", out]
+                       + (["--carry-landings"] if carry_landings else []),
                        check=True, capture_output=True)
         with open(out) as f:
-            _fixture["trials"] = [json.loads(line) for line in f]
-    return _fixture["trials"]
+            _fixture[key] = [json.loads(line) for line in f]
+    return _fixture[key]
 
 
 def python_tokens(trial, tokenizer):
@@ -82,12 +85,22 @@ class ParityWithSwift(unittest.TestCase):
 
     def test_decoder_q_values_match(self):
         """All trials decoded side by side, one sequence each, through the re-encoding window."""
-        trials = qtrace(self)
+        self.decode_and_compare(qtrace(self), Decoder(self.model, len(qtrace(self))))
+
+    def test_decoder_carrying_landings_matches(self):
+        """The same, with re-encodings that carry older landing tokens (dqn.carriedLandings)."""
+        trials = qtrace(self, carry_landings=True)
+        decoder = Decoder(self.model, len(trials), salient=self.tokenizer.shows_landing,
+                          salient_limit=self.model.context // 4)
+        self.decode_and_compare(trials, decoder)
+        self.assertNotEqual([t["q"] for t in trials], [t["q"] for t in qtrace(self)],
+                            "carrying landings changes what the model sees after a re-encoding")
+
+    def decode_and_compare(self, trials, decoder):
         tokens = [np.array(t["tokens"]) for t in trials]
         expected = [np.array(t["q"], dtype=np.float64) for t in trials]
         longest = max(len(t) for t in tokens)
         self.assertGreater(longest, self.model.context, "trials must cross the context window")
-        decoder = Decoder(self.model, len(trials))
         features = self.model.features
         worst, largest = 0.0, 0.0
         for t in range(longest):

@@ -33,27 +33,51 @@ extension KVCacheDecoder {
         reencode(list) { _ in keep }
     }
 
-    /// Re-encodes the last `keep(i)` tokens of each listed sequence `i`, in parallel.
+    /// Re-encodes the last `keep(i)` tokens of each listed sequence `i` (and, with
+    /// `salientToken`, the salient ones before them; see there), in parallel.
     func reencode(_ list: UnsafeBufferPointer<Int>, keep keepOf: (Int) -> Int) {
         let k = model.config.featureCount, threads = model.pool.threadCount
         model.pool.parallelFor(list.count) { index in
             let i = list[index]
-            let keep = keepOf(i)
+            let keep = keepOf(i), length = lengths[i]
             let workspace = prefillWorkspaces[index % threads]
-            // Gather the window's last `keep` tokens in order before prefill overwrites the history.
-            var window = [Int32](repeating: 0, count: keep * k)
-            for j in 0..<keep {
-                let slot = (positions[i] - keep + j) % capacity
+            let slots = windowSlots(sequence: i, length: length, keep: keep)
+            // Gather the window's tokens in order before prefill overwrites the history.
+            var window = [Int32](repeating: 0, count: slots.count * k)
+            for (j, slot) in slots.enumerated() {
                 for f in 0..<k { window[j * k + f] = history[(i * capacity + slot) * k + f] }
             }
-            var q = [Float](repeating: 0, count: max(keep, 1) * model.config.actions)
+            var q = [Float](repeating: 0, count: max(slots.count, 1) * model.config.actions)
             window.withUnsafeBufferPointer { t in
                 q.withUnsafeMutableBufferPointer { qp in
-                    prefill(sequence: i, tokens: t.baseAddress ?? UnsafePointer(bitPattern: 8)!, length: keep,
+                    prefill(sequence: i, tokens: t.baseAddress ?? UnsafePointer(bitPattern: 8)!, length: slots.count,
                             workspace: workspace, q: qp.baseAddress!)
                 }
             }
         }
+    }
+
+    /// The history slots a re-encoding of sequence `i` keeps, oldest first: `keep` of the
+    /// window's `length` tokens — the last `keep`, or with `salientToken` the salient tokens
+    /// among those dropped (at most `min(salientLimit, keep / 2)`, the newest) and the last
+    /// `keep − carried`.
+    func windowSlots(sequence i: Int, length: Int, keep: Int) -> [Int] {
+        let slot = { (j: Int) in (self.positions[i] - length + j) % self.capacity }
+        var carried: [Int] = []
+        if let salient = salientToken, keep < length {
+            let k = model.config.featureCount
+            // Carrying s tokens shortens the recent part to keep − s, which can bring more
+            // salient tokens into the dropped part: iterate to the fixed point (s only grows).
+            let limit = min(salientLimit, keep / 2)
+            var recent = keep
+            while true {
+                let found = (0..<(length - recent)).filter { salient(history + (i * capacity + slot($0)) * k) }
+                carried = Array(found.suffix(limit))
+                if keep - carried.count == recent { break }
+                recent = keep - carried.count
+            }
+        }
+        return carried.map(slot) + ((length - (keep - carried.count))..<length).map(slot)
     }
 
     /// Prefill of one sequence with a given workspace (one per thread).

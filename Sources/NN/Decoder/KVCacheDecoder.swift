@@ -37,6 +37,17 @@ public final class KVCacheDecoder {
     public let window: WindowPolicy
     /// Cached tokens per sequence at most: `contextLength`.
     public let capacity: Int
+    /// With `.reencode`: tokens worth carrying past a re-encoding (a token's K features in,
+    /// true to carry). nil: a re-encoding keeps only the most recent `keep` tokens.
+    ///
+    /// A re-encoding then keeps, in order, the salient tokens it would drop (at most
+    /// `salientLimit`, the newest) and the most recent `keep − carried` tokens, so the window's
+    /// size and the re-encoding's cadence are unchanged. Carried tokens stay salient, so they
+    /// are carried again at the next re-encoding: a long trial keeps, say, every episode's
+    /// landing cell in view after its steps have scrolled out.
+    public var salientToken: (@Sendable (UnsafePointer<Int32>) -> Bool)?
+    /// Salient tokens a re-encoding carries at most; clamped to `keep / 2`.
+    public var salientLimit = Int.max
 
     /// Per block, (N, H, hs, W) keys after rotary, transposed (see `decodeAttention`).
     let keys: [UnsafeMutablePointer<Float>]
