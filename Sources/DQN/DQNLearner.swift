@@ -113,15 +113,16 @@ public final class DQNLearner {
         var b = 0
         while b < batch {
             guard attemptsLeft > 0,
+                  // Room for the carried landings, so that windows still reach a trial's end.
                   let window = replay.sampleWindow(
-                      length: time, trialStartFraction: config.trialStartFraction,
+                      length: time - config.carriedLandings, trialStartFraction: config.trialStartFraction,
                       balancingBehaviours: config.balancesBehaviours, using: &rng)
             else { return false }
             attemptsLeft -= 1
             let trial = replay.trials[window.trial]
             let landings = config.carriedLandings > 0
                 ? Self.landingsBefore(window.start, in: trial.steps, atMost: config.carriedLandings) : []
-            let c = landings.count, count = min(window.count, time - c)
+            let c = landings.count, count = window.count
             carried[b] = c
             // The teacher knows only the carried ends on the window's own map.
             let mapBegins = c > 0 ? Self.mapStart(of: window.start, in: trial.steps) : 0
