@@ -37,7 +37,9 @@ run --agent "$agents" --suite 8x8 --name gym-random-8x8
 run --agent "$agents" --map-name 4x4 --name gym-map-4x4
 run --agent "$agents" --map-name 8x8 --name gym-map-8x8
 # Slippery ice (Gymnasium's default dynamics): the slippery model beside the shipped one.
-# The planner plans every open decision there, so it draws 8 maps instead of 16.
+# The planner plans every open decision there, so it draws 8 maps instead of 16. Slippery
+# trials outgrow the context, so the models keep older landing tokens in view (eval's
+# default with --slippery: --carry-landings).
 slip() {
   echo "-- icrl eval --slippery $*" >&2
   "$bin" eval --checkpoint "$slippery_model" --checkpoint "$model" --maps "$maps" --seed 1 --report "$out" \

@@ -80,11 +80,10 @@ extension RunConfig {
             // a median of 18 steps, 44 at the 90th percentile (6.5 % take more than 50); the
             // non-slippery limit of 25 would cut off a quarter of them.
             config.rollout.episodeStepLimit = 50
-            // A 30-episode slippery trial outgrows the 256-token context. Held to its last 256
-            // steps the slippery oracle falls from .765 to .673 (validation, seed 3); also
-            // keeping every earlier hole and goal it met puts it back at .765, even with
-            // only 128 recent steps. So windows and the decoder carry the landing tokens.
-            config.dqn.carriedLandings = 64
+            // Not dqn.carriedLandings: a slippery trial outgrows the context, and playing with
+            // older landings kept in view (icrl eval --carry-landings) lifts validation from
+            // .618 to .706 at 10 minutes, but training on windows that carry them (64) gave
+            // .658 / .676 / .666 at 10 / 20 / 30 minutes (docs/training.md).
             return config
         case .large:
             var config = RunConfig.preset(.best)

@@ -62,9 +62,9 @@ struct EvalCommand: ParsableCommand {
     var contextKeep: Int?
 
     @Flag(
-        name: .customLong("carry-landings"),
-        help: "When a trial outgrows the model's context, keep in view the older tokens that show where an episode fell in a hole or reached the goal (at most half the kept tokens), not only the most recent. On by default for models trained so (dqn.carriedLandings).")
-    var carryLandings = false
+        name: .customLong("carry-landings"), inversion: .prefixedNo,
+        help: "When a trial outgrows the model's context, keep in view the older tokens that show where an episode fell in a hole or reached the goal (at most half the kept tokens), not only the most recent. Default: on with --slippery (slippery trials outgrow the context) and for models trained with dqn.carriedLandings, off otherwise.")
+    var carryLandings: Bool?
 
     @Option(
         name: .customLong("agent-memory"),
@@ -111,7 +111,7 @@ struct EvalCommand: ParsableCommand {
     /// The model and its tokenizer from a checkpoint written by the learner.
     static func loadAgent(
         path: String, lanes: Int, epsilon: Double, warmup: TransformerAgent.Warmup, contextKeep: Int? = nil,
-        carryLandings: Bool = false
+        carryLandings: Bool? = nil, slippery: Bool = false
     ) throws -> TransformerAgent {
         let url = URL(fileURLWithPath: path)
         let info = try Checkpoint.info(at: url)
@@ -126,7 +126,18 @@ struct EvalCommand: ParsableCommand {
         return try TransformerAgent(
             model: model, tokenizer: Tokenizer(config: run.tokenizer), lanes: lanes, epsilon: epsilon, warmup: warmup,
             contextKeep: contextKeep,
-            carriedLandings: run.dqn.carriedLandings > 0 ? run.dqn.carriedLandings : (carryLandings ? Int.max : 0))
+            carriedLandings: carriedLandings(choice: carryLandings, slippery: slippery, run: run))
+    }
+
+    /// How many older landing tokens the model's re-encodings keep (`--carry-landings`): the
+    /// run's `dqn.carriedLandings` when it trained so, up to half of what is kept when asked
+    /// or on slippery ice, where 30-episode trials outgrow the context (validation, in-dist:
+    /// .618 → .706 at 10 minutes of the slippery preset; non-slippery suites within .002).
+    static func carriedLandings(choice: Bool?, slippery: Bool, run: RunConfig) -> Int {
+        switch choice ?? (slippery || run.dqn.carriedLandings > 0) {
+        case false: 0
+        case true: run.dqn.carriedLandings > 0 ? run.dqn.carriedLandings : Int.max
+        }
     }
 
     func run() throws {
@@ -152,7 +163,7 @@ struct EvalCommand: ParsableCommand {
         for path in checkpoints {
             var agent = try Self.loadAgent(
                 path: path, lanes: harness.batchSize, epsilon: epsilon, warmup: TransformerAgent.Warmup(rawValue: warmup)!,
-                contextKeep: contextKeep, carryLandings: carryLandings)
+                contextKeep: contextKeep, carryLandings: carryLandings, slippery: trials.slippery)
             do { try agent.checkFits(specs) } catch { throw ValidationError("\(path): \(error)") }
             let name = checkpoints.count == 1 ? "model" : "model:" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             results.append(try harness.run(agentName: name, agent: &agent, trials: specs, trace: trace))

@@ -65,7 +65,7 @@ struct PlayCommand: ParsableCommand {
         let board = try FrozenLakeMap(map)
         let config = EnvConfig(slippery: slippery, maxSteps: maxSteps)
         if let checkpoint {
-            var model = try EvalCommand.loadAgent(path: checkpoint, lanes: 1, epsilon: 0, warmup: .none)
+            var model = try EvalCommand.loadAgent(path: checkpoint, lanes: 1, epsilon: 0, warmup: .none, slippery: slippery)
             do { try model.checkFits([TrialSpec(map: board)]) } catch { throw ValidationError("\(checkpoint): \(error)") }
             try play(agent: &model, name: "model", board: board, config: config)
         } else {

@@ -105,7 +105,7 @@ struct CarriedLandingsTests {
     @Test("carriedLandings is refused beyond half a window and beside augmentations")
     func validation() throws {
         var config = RunConfig.preset(.slippery)
-        #expect(config.dqn.carriedLandings > 0)
+        config.dqn.carriedLandings = 64
         try config.validate()
         config.dqn.carriedLandings = config.dqn.windowLength / 2 + 1
         #expect(throws: RunConfig.ConfigError.self) { try config.validate() }
